@@ -1,0 +1,2 @@
+// @vireo/sdk — filled in by the SDK issue.
+export {};

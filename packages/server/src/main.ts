@@ -1,0 +1,92 @@
+// Starts a Vireo server: data directory, database, first-start credentials, workers, HTTP.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { pino, type Logger } from 'pino';
+import type { Config } from './config.js';
+import { bootstrap, type BootstrapResult } from './domain/bootstrap.js';
+import type { DomainContext } from './domain/context.js';
+import { buildApp } from './http/app.js';
+import { createMetrics } from './http/metrics.js';
+import { createJobRegistry } from './jobs/handlers.js';
+import { JobQueue } from './jobs/queue.js';
+import { JobWorker } from './jobs/worker.js';
+import { openStore } from './store/db.js';
+
+export const VERSION: string = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
+
+export interface RunningServer {
+  /** Where this server answers, e.g. http://localhost:8080. */
+  url: string;
+  port: number;
+  config: Config;
+  bootstrap: BootstrapResult;
+  log: Logger;
+  /** Finishes in-flight requests and jobs (up to the grace period), then closes the database. */
+  close(): Promise<void>;
+}
+
+export async function startServer(config: Config, options: { log?: Logger } = {}): Promise<RunningServer> {
+  fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const log = options.log ?? pino({ level: config.logLevel, base: { service: 'vireo' } });
+  const signingSecret = config.signingSecret ?? loadOrCreateSigningSecret(config.dataDir);
+
+  const store = await openStore(config.database);
+  const jobs = new JobQueue(store.db, store.dialect);
+  const ctx: DomainContext = { db: store.db, dialect: store.dialect, jobs, now: Date.now };
+  let app: Awaited<ReturnType<typeof buildApp>> | undefined;
+  let worker: JobWorker | undefined;
+  try {
+    const boot = await bootstrap(ctx, config.dataDir, config.init);
+    worker = new JobWorker({
+      queue: jobs,
+      registry: createJobRegistry(ctx),
+      owner: `${process.pid}-${crypto.randomUUID().slice(0, 8)}`,
+      concurrency: config.jobs.concurrency,
+      pollMs: config.jobs.pollMs,
+      leaseMs: config.jobs.leaseMs,
+      log: log.child({ component: 'jobs' }),
+    });
+    app = await buildApp({ ctx, log, metrics: createMetrics(jobs), version: VERSION });
+    await app.listen({ port: config.port, host: config.host });
+    const port = (app.server.address() as AddressInfo).port;
+    await worker.start();
+    void signingSecret; // used by signed URLs (assets issue)
+    const url = config.publicUrl ?? `http://localhost:${port}`;
+    log.info({ url, dialect: store.dialect, dataDir: config.dataDir, version: VERSION }, 'vireo listening');
+
+    let closing: Promise<void> | undefined;
+    const running: RunningServer = {
+      url,
+      port,
+      config,
+      bootstrap: boot,
+      log,
+      close: () =>
+        (closing ??= (async () => {
+          await app!.close();
+          await worker!.stop(config.shutdownGraceSeconds * 1000);
+          await store.close();
+        })()),
+    };
+    return running;
+  } catch (err) {
+    await app?.close().catch(() => undefined);
+    await worker?.stop(0).catch(() => undefined);
+    await store.close().catch(() => undefined);
+    throw err;
+  }
+}
+
+/** The default signing secret: generated on first start, kept in the data directory (mode 0600). */
+function loadOrCreateSigningSecret(dataDir: string): string {
+  const file = path.join(dataDir, 'signing-secret');
+  try {
+    return fs.readFileSync(file, 'utf8').trim();
+  } catch {
+    const secret = crypto.randomBytes(32).toString('hex');
+    fs.writeFileSync(file, secret + '\n', { mode: 0o600, flag: 'wx' });
+    return secret;
+  }
+}

@@ -1,0 +1,121 @@
+// Table types for Kysely. Conventions shared by both dialects: ids are text, times are integer
+// milliseconds, booleans are 0/1 integers, JSON is stored as text.
+export interface OrganizationsTable {
+  id: string;
+  name: string;
+  owner_user_id: string;
+  created_at: number;
+  last_access: number;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  organization_id: string;
+  user_id: string;
+  name: string;
+  /** SHA-256 (hex) of the whole secret key; the key itself is never stored. */
+  key_hash: string;
+  prefix: string;
+  created_at: number;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
+export interface DatasetsTable {
+  id: string;
+  organization_id: string;
+  name: string;
+  type: string;
+  description: string | null;
+  owner_user_id: string;
+  created_at: number;
+  updated_at: number;
+  generation: number;
+  /** Set when deletion is requested: the dataset disappears from every view at once. */
+  deleted_at: number | null;
+  /** Set when the background purge has removed every row and blob reference of the dataset. */
+  purged_at: number | null;
+  deleted_by: string | null;
+}
+
+export interface AssetsTable {
+  id: string;
+  dataset_id: string;
+  organization_id: string;
+  filename: string;
+  kind: string;
+  mime: string;
+  size: number;
+  /** Unsigned CRC32C of the bytes. */
+  crc32c: number;
+  sha256: string;
+  width: number | null;
+  height: number | null;
+  frames: number;
+  /** JSON object of probe results for video/audio (duration, codecs, ...); null for images. */
+  media: string | null;
+  /** JSON object: string -> string | number | boolean. */
+  custom_metadata: string;
+  status: string;
+  source: string;
+  inserted_by: string;
+  created_at: number;
+  updated_at: number;
+  contents_updated_at: number;
+  generation: number;
+  thumbnail_sha256: string | null;
+}
+
+export interface AnnotationsTable {
+  id: string;
+  dataset_id: string;
+  asset_id: string;
+  /** Links the parts of one annotation (e.g. a caption and its grounded boxes). */
+  group_id: string;
+  kind: string;
+  /** Tag (label) name, counted in the dataset statistic; null when the annotation has none. */
+  tag: string | null;
+  /** JSON of the kind-specific contents. */
+  contents: string;
+  created_at: number;
+  updated_at: number;
+  generation: number;
+}
+
+export interface BlobsTable {
+  sha256: string;
+  size: number;
+  /** 'live' or 'deleting' (held by the collector while it removes the bytes). */
+  state: string;
+  /** Last time an upload claimed this blob: the collector leaves recently touched blobs alone. */
+  touched_at: number;
+}
+
+export interface JobsTable {
+  id: string;
+  kind: string;
+  payload: string;
+  /** queued | running | done | failed */
+  status: string;
+  priority: number;
+  run_at: number;
+  attempts: number;
+  max_attempts: number;
+  lease_owner: string | null;
+  lease_expires_at: number | null;
+  last_error: string | null;
+  /** At most one job per key ever exists (recurring chores keep one row, rescheduled forever). */
+  unique_key: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface Database {
+  organizations: OrganizationsTable;
+  api_keys: ApiKeysTable;
+  datasets: DatasetsTable;
+  assets: AssetsTable;
+  annotations: AnnotationsTable;
+  blobs: BlobsTable;
+  jobs: JobsTable;
+}
