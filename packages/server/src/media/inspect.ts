@@ -104,7 +104,7 @@ function damaged(sniffed: Exclude<Sniffed, { kind: 'other' }>, error: HeaderErro
 }
 
 function onlyPhrase(accept: readonly MediaKind[]): string {
-  return `only ${kindList(accept)} ${accept.length === 1 && accept[0] === 'Audio' ? 'is' : 'are'} accepted here`;
+  return `only ${kindList(accept)} ${accept.length === 1 && accept[0] !== 'Image' ? 'is' : 'are'} accepted here`;
 }
 
 function kindList(accept: readonly MediaKind[]): string {

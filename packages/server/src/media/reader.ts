@@ -1,5 +1,7 @@
-// Reading headers through a ByteSource: a small block cache (header walkers make many tiny reads;
-// on S3 each uncached read would be a ranged GET) and the error that means "damaged header".
+// Reading headers through a ByteSource: one 64 KiB prefix (where nearly every header is), then
+// small aligned blocks for structures elsewhere (a TIFF directory at the end, the segments of a
+// JPEG with deep metadata, ISO boxes after the media data). Header walkers make many tiny reads,
+// and on S3 each uncached read is a ranged GET; skipping over large data must not read it.
 import type { ByteSource } from './types.js';
 
 /** A header that cannot be parsed: truncated, inconsistent or garbage. Becomes ECORRUPT. */
@@ -7,11 +9,15 @@ export class HeaderError extends Error {
   override readonly name = 'HeaderError';
 }
 
-const BLOCK_SIZE = 64 * 1024;
-const MAX_BLOCKS = 16;
+const PREFIX_SIZE = 64 * 1024;
+const BLOCK_SIZE = 4 * 1024;
+const MAX_BLOCKS = 64;
+/** Reads at least this long are not header walking: they go straight to the source. */
+const DIRECT_READ = 16 * 1024;
 
 export class CachedReader {
   readonly size: number;
+  private prefix: Promise<Buffer> | undefined;
   private readonly blocks = new Map<number, Promise<Buffer>>();
 
   constructor(private readonly source: ByteSource) {
@@ -21,9 +27,12 @@ export class CachedReader {
   /** Up to `length` bytes from `offset` (fewer only at the end of the content). */
   async read(offset: number, length: number): Promise<Buffer> {
     const end = Math.min(this.size, offset + length);
-    if (offset >= end) return Buffer.alloc(0);
-    // Large reads bypass the cache: they are not header walking.
-    if (end - offset > BLOCK_SIZE) return this.source.read(offset, end - offset);
+    if (offset < 0 || offset >= end) return Buffer.alloc(0);
+    if (end <= PREFIX_SIZE) {
+      this.prefix ??= this.source.read(0, PREFIX_SIZE);
+      return (await this.prefix).subarray(offset, end);
+    }
+    if (end - offset >= DIRECT_READ) return this.source.read(offset, end - offset);
     const first = Math.floor(offset / BLOCK_SIZE);
     const last = Math.floor((end - 1) / BLOCK_SIZE);
     const parts: Buffer[] = [];
@@ -35,7 +44,7 @@ export class CachedReader {
 
   /** Exactly `length` bytes from `offset`, or a HeaderError naming what was cut off. */
   async readExact(offset: number, length: number, what: string): Promise<Buffer> {
-    const bytes = offset >= 0 && offset <= this.size ? await this.read(offset, length) : Buffer.alloc(0);
+    const bytes = await this.read(offset, length);
     if (bytes.length < length) throw new HeaderError(`the file ends inside its ${what} (it looks truncated)`);
     return bytes;
   }

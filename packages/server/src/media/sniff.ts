@@ -34,7 +34,12 @@ export async function sniff(reader: CachedReader): Promise<Sniffed> {
     if (format) return image(format);
   }
   const found = await fileTypeFromBuffer(prefix);
-  if (!found) return { kind: 'other', label: 'of no recognised type' };
+  if (!found) {
+    // file-type looks into a TIFF's first directory to tell camera raw formats apart, and gives up
+    // when that directory lies beyond the prefix (libtiff writes it after the pixels).
+    if (isTiffSignature(prefix)) return image('tiff');
+    return { kind: 'other', label: 'of no recognised type' };
+  }
   const format = IMAGE_BY_EXT[found.ext];
   if (format) return image(format);
   const top = found.mime.split('/', 1)[0];
@@ -71,6 +76,11 @@ const AV_LABELS: Readonly<Record<string, string>> = {
 function acronym(ext: string): string {
   const upper = ext.toUpperCase();
   return `${/^[AEFHILMNORSX]/.test(upper) ? 'an' : 'a'} ${upper}`;
+}
+
+function isTiffSignature(prefix: Buffer): boolean {
+  const head = prefix.toString('latin1', 0, 4);
+  return head === 'II*\0' || head === 'MM\0*' || head === 'II+\0' || head === 'MM\0+';
 }
 
 /** The major and compatible brands of a leading `ftyp` box (ISO base media: MP4, MOV, HEIF, AVIF). */

@@ -5,7 +5,7 @@ import { HeaderError, type CachedReader } from '../reader.js';
 import { readGif } from './gif.js';
 import { children, find, readIsoImage } from './isobmff.js';
 import { readJpeg } from './jpeg.js';
-import { readPng, readWebp, sizeOf } from './riff.js';
+import { readPng, readWebp } from './riff.js';
 import { readTiff } from './tiff.js';
 
 export interface ImageHeader {
@@ -38,14 +38,18 @@ async function read(reader: CachedReader, format: ImageFormat): Promise<ImageHea
       if (!width || !height) throw new HeaderError('the TIFF directory gives no image size');
       return oriented(width, height, tiff.pages, orientation, compression ? { image_compression: tiffCompression(compression) } : {});
     }
-    case 'png':
-      return plain(await readPng(reader));
-    case 'webp':
-      return plain(await readWebp(reader));
+    case 'png': {
+      const png = await readPng(reader);
+      return oriented(png.width, png.height, png.frames, png.orientation, {});
+    }
+    case 'webp': {
+      const webp = await readWebp(reader);
+      return oriented(webp.width, webp.height, webp.frames, webp.orientation, {});
+    }
     case 'gif':
       return plain(await readGif(reader));
     case 'bmp':
-      return plain({ ...sizeOf(await reader.read(0, 64), 'BMP'), frames: 1 });
+      return plain(await readBmp(reader));
     case 'heic':
     case 'heif':
     case 'avif': {
@@ -67,6 +71,25 @@ function oriented(width: number, height: number, frames: number, orientation: nu
   const facts = orientation && orientation !== 1 ? { ...technical, image_orientation: orientation } : technical;
   const turned = orientation !== undefined && orientation >= 5 && orientation <= 8;
   return { width: turned ? height : width, height: turned ? width : height, frames, technical: facts };
+}
+
+/** BMP: the DIB header after the 14-byte file header; OS/2 core headers have 16-bit sizes. */
+async function readBmp(reader: CachedReader): Promise<{ width: number; height: number; frames: number }> {
+  const head = await reader.readExact(0, 26, 'BMP header');
+  const dibSize = head.readUInt32LE(14);
+  let width: number;
+  let height: number;
+  if (dibSize === 12) {
+    width = head.readUInt16LE(18);
+    height = head.readUInt16LE(20);
+  } else if (dibSize >= 40 && dibSize <= 1024) {
+    width = head.readInt32LE(18);
+    height = Math.abs(head.readInt32LE(22)); // negative: rows stored top-down
+  } else {
+    throw new HeaderError(`the BMP header has an unknown size (${dibSize} bytes)`);
+  }
+  if (width <= 0 || height <= 0) throw new HeaderError('the BMP header gives no size');
+  return { width, height, frames: 1 };
 }
 
 /** JPEG 2000 in its JP2 container: the image header box (ihdr) inside the header box (jp2h). */

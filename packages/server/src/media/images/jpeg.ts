@@ -1,9 +1,8 @@
 // JPEG dimensions by walking marker segments to the frame header (SOFn), skipping each segment by
 // its length: a few bytes per segment are read however large the EXIF, ICC or XMP blocks are.
 // The EXIF orientation comes from the APP1 block's first directory.
-import { bufferSource } from '../sources.js';
-import { CachedReader, HeaderError } from '../reader.js';
-import { readTiff } from './tiff.js';
+import { HeaderError, type CachedReader } from '../reader.js';
+import { exifOrientation } from './tiff.js';
 
 export interface JpegInfo {
   width: number;
@@ -42,7 +41,8 @@ export async function readJpeg(reader: CachedReader): Promise<JpegInfo> {
       return { width, height, orientation, progressive: marker === 0xc2 || marker === 0xc6 || marker === 0xca || marker === 0xce };
     }
     if (marker === 0xe1 && orientation === undefined && length > 14) {
-      orientation = await exifOrientation(reader, at + 4, length - 2);
+      const block = await reader.read(at + 4, length - 2);
+      if (block.toString('latin1', 0, 4) === 'Exif') orientation = await exifOrientation(block);
     }
     at += 2 + length;
   }
@@ -52,19 +52,4 @@ export async function readJpeg(reader: CachedReader): Promise<JpegInfo> {
 /** SOF0–SOF15 except DHT (C4), JPG (C8) and DAC (CC), which share the range. */
 function isStartOfFrame(marker: number): boolean {
   return marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
-}
-
-async function exifOrientation(reader: CachedReader, at: number, length: number): Promise<number | undefined> {
-  const id = await reader.read(at, 6);
-  if (id.toString('latin1', 0, 4) !== 'Exif') return undefined;
-  const block = await reader.read(at + 6, length - 6);
-  try {
-    const tiff = await readTiff(new CachedReader(bufferSource(block)), { allPages: false });
-    const value = tiff.first.orientation;
-    return value !== undefined && value >= 1 && value <= 8 ? value : undefined;
-  } catch (error) {
-    // A broken EXIF block does not make the picture unreadable: no orientation, as viewers do.
-    if (error instanceof HeaderError) return undefined;
-    throw error;
-  }
 }

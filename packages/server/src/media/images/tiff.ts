@@ -1,7 +1,8 @@
 // TIFF image file directories (IFDs), classic and BigTIFF: dimensions, orientation and page
 // count of TIFF files, and the orientation inside JPEG EXIF blocks. IFDs can sit anywhere in a
 // file (libtiff writes them after the pixels), so they are read by offset, never by prefix.
-import { HeaderError, type CachedReader } from '../reader.js';
+import { CachedReader, HeaderError } from '../reader.js';
+import { bufferSource } from '../sources.js';
 
 export interface TiffDirectory {
   width?: number;
@@ -86,4 +87,19 @@ export async function readTiff(reader: CachedReader, options: { base?: number; a
   }
   if (!first) throw new HeaderError('the TIFF file has no image directory');
   return { first, pages: Math.max(pages, 1) };
+}
+
+/**
+ * The orientation (1–8) in an EXIF block (a TIFF structure, optionally after "Exif\0\0"), or
+ * undefined. A broken block does not make the picture unreadable: no orientation, as viewers do.
+ */
+export async function exifOrientation(block: Buffer): Promise<number | undefined> {
+  const tiff = block.toString('latin1', 0, 4) === 'Exif' ? block.subarray(6) : block;
+  try {
+    const value = (await readTiff(new CachedReader(bufferSource(tiff)), { allPages: false })).first.orientation;
+    return value !== undefined && value >= 1 && value <= 8 ? value : undefined;
+  } catch (error) {
+    if (error instanceof HeaderError || error instanceof RangeError) return undefined;
+    throw error;
+  }
 }
