@@ -1,10 +1,14 @@
 // Thumbnails: a WebP fitting inside size × size, never enlarged, EXIF orientation applied, the
 // first frame of animations — with sharp (libvips). Formats the bundled libvips cannot decode
-// (HEVC-coded HEIC, JPEG 2000, BMP, video, audio) get none: callers show a placeholder.
+// (HEVC-coded HEIF, JPEG 2000, BMP) are decoded to raw pixels by WebAssembly or JavaScript decoders
+// first. Video, audio and damaged images get none: callers show a placeholder.
+import { readFile } from 'node:fs/promises';
 import { buffer } from 'node:stream/consumers';
 import sharp from 'sharp';
+import { decodeRaw, RAW_DECODED_FORMATS } from './decoders.js';
 import type { ImageFormat } from './formats.js';
-import { CachedReader } from './reader.js';
+import { readImageHeader } from './images/index.js';
+import { CachedReader, HeaderError } from './reader.js';
 import { sniff } from './sniff.js';
 import type { ByteSource } from './types.js';
 
@@ -23,9 +27,12 @@ sharp.cache(false);
 const DEFAULT_MAX_PIXELS = 0x3fff * 0x3fff;
 
 /** Formats the installed libvips decodes (the prebuilt one has no HEVC, OpenJPEG or BMP loader). */
-export const THUMBNAIL_FORMATS: ReadonlySet<ImageFormat> = new Set(decodableFormats());
+const LIBVIPS_FORMATS: ReadonlySet<ImageFormat> = new Set(libvipsFormats());
 
-function decodableFormats(): ImageFormat[] {
+/** Formats that get thumbnails. */
+export const THUMBNAIL_FORMATS: ReadonlySet<ImageFormat> = new Set([...LIBVIPS_FORMATS, ...RAW_DECODED_FORMATS]);
+
+function libvipsFormats(): ImageFormat[] {
   const can = (name: string, suffix?: string) => {
     const input = (sharp.format as unknown as Record<string, { input?: { buffer?: boolean; fileSuffix?: string[] } } | undefined>)[name]?.input;
     return !!input?.buffer && (suffix === undefined || (input.fileSuffix ?? []).includes(suffix));
@@ -51,9 +58,18 @@ export async function makeThumbnail(source: ByteSource, options: ThumbnailOption
   const { size = 256, maxPixels = DEFAULT_MAX_PIXELS, quality = 80 } = options;
   if (source.size === 0) return undefined;
   // Sniff first: sharp would buffer a whole video before saying it cannot read it.
-  const sniffed = await sniff(new CachedReader(source));
+  const reader = new CachedReader(source);
+  const sniffed = await sniff(reader);
   if (sniffed.kind !== 'image' || !THUMBNAIL_FORMATS.has(sniffed.format)) return undefined;
-  const input = source.localPath ?? (await buffer(source.stream()));
+  if (!LIBVIPS_FORMATS.has(sniffed.format)) return viaRawDecoder(source, reader, sniffed.format, { size, maxPixels, quality });
+  let input: string | Buffer = source.localPath ?? (await buffer(source.stream()));
+  if (sniffed.format === 'avif' && (await source.read(8, 4)).toString('latin1') === 'avis') {
+    // libvips recognises HEIF files by their major brand and does not list the sequence brand;
+    // under the still brand libheif decodes the sequence's primary image, its first frame.
+    const bytes: Buffer = typeof input === 'string' ? await readFile(input) : Buffer.from(input);
+    bytes.write('avif', 8, 'latin1');
+    input = bytes;
+  }
   try {
     return await sharp(input, { limitInputPixels: maxPixels, failOn: 'error', sequentialRead: true })
       .autoOrient()
@@ -62,6 +78,30 @@ export async function makeThumbnail(source: ByteSource, options: ThumbnailOption
       .toBuffer();
   } catch {
     // Damaged pixels, a decoder refusal, too many pixels: no thumbnail, the caller decides.
+    return undefined;
+  }
+}
+
+/** The formats libvips lacks: decoded to raw pixels (after a pixel check on the header), then resized. */
+async function viaRawDecoder(source: ByteSource, reader: CachedReader, format: ImageFormat, options: Required<ThumbnailOptions>): Promise<Buffer | undefined> {
+  // These decoders hold the whole picture in memory: refuse bombs before decoding.
+  let pixels: number;
+  try {
+    const header = await readImageHeader(reader, format);
+    pixels = header.width * header.height;
+  } catch (error) {
+    if (error instanceof HeaderError) return undefined;
+    throw error;
+  }
+  if (pixels > options.maxPixels) return undefined;
+  const bytes = source.localPath ? await readFile(source.localPath) : await buffer(source.stream());
+  try {
+    const raw = await decodeRaw(format, bytes);
+    return await sharp(raw.data, { raw: { width: raw.width, height: raw.height, channels: raw.channels }, limitInputPixels: options.maxPixels })
+      .resize({ width: options.size, height: options.size, fit: 'inside', withoutEnlargement: true })
+      .webp({ quality: options.quality })
+      .toBuffer();
+  } catch {
     return undefined;
   }
 }
