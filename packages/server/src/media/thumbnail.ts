@@ -8,6 +8,7 @@ import sharp from 'sharp';
 import { decodeRaw, RAW_DECODED_FORMATS } from './decoders.js';
 import type { ImageFormat } from './formats.js';
 import { readImageHeader } from './images/index.js';
+import { children, find } from './images/isobmff.js';
 import { CachedReader, HeaderError } from './reader.js';
 import { sniff } from './sniff.js';
 import type { ByteSource } from './types.js';
@@ -94,6 +95,8 @@ async function viaRawDecoder(source: ByteSource, reader: CachedReader, format: I
     throw error;
   }
   if (pixels > options.maxPixels) return undefined;
+  // libheif decodes image items (the meta box); a pure image sequence has none.
+  if ((format === 'heic' || format === 'heif') && !find(await children(reader, 0, reader.size), 'meta')) return undefined;
   const bytes = source.localPath ? await readFile(source.localPath) : await buffer(source.stream());
   try {
     const raw = await decodeRaw(format, bytes);
