@@ -380,3 +380,48 @@ describe('byte sources', () => {
     expect(Buffer.concat(parts).toString()).toBe('bc');
   });
 });
+
+describe('damaged input never throws', () => {
+  /** A small deterministic generator (mulberry32), so a failure can be replayed. */
+  function random(seed: number): () => number {
+    let state = seed;
+    return () => {
+      state = (state + 0x6d2b79f5) | 0;
+      let t = Math.imul(state ^ (state >>> 15), 1 | state);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  }
+
+  test('every truncation and 100 random corruptions of the header of each format', async () => {
+    const files = [
+      ...(await writeAllNineFormats(dir)),
+      await writeImage(dir, 'gif', { width: 20, height: 10, frames: 3, name: 'fuzz-anim.gif' }),
+      await writeImage(dir, 'webp', { width: 20, height: 10, frames: 3, name: 'fuzz-anim.webp' }),
+      await writeImage(dir, 'jpeg', { width: 20, height: 10, orientation: 6, name: 'fuzz-exif.jpg' }),
+      committedMedia('sequence.avif'),
+      committedMedia('sequence.heif'),
+      committedMedia('video.mp4'),
+      committedMedia('audio.flac'),
+    ];
+    const next = random(20_240_601);
+    const codes = new Set<string>();
+    for (const file of files) {
+      const original = fs.readFileSync(file.path);
+      const variants: Buffer[] = [];
+      for (let length = 0; length < Math.min(original.length, 400); length += 7) variants.push(original.subarray(0, length));
+      for (let i = 0; i < 100; i++) {
+        const copy = Buffer.from(original);
+        const flips = 1 + Math.floor(next() * 4);
+        for (let f = 0; f < flips; f++) copy[Math.floor(next() * Math.min(copy.length, 512))] = Math.floor(next() * 256);
+        variants.push(copy);
+      }
+      for (const bytes of variants) {
+        const result = await inspect(bufferSource(bytes), { accept: ['Image', 'Video', 'Audio'], maxPixels: 50_000_000 });
+        if (!result.ok) codes.add(result.rejection.code);
+        else expect(result.info.width === null || result.info.width > 0, file.filename).toBe(true);
+      }
+    }
+    expect([...codes].sort()).toEqual(expect.arrayContaining(['EBADMIME', 'ECORRUPT']));
+  });
+});

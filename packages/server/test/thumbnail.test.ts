@@ -138,3 +138,30 @@ describe('thumbnails', () => {
     expect(await thumbnailOf(file.path, { maxPixels: 20_000 })).toBeInstanceOf(Buffer);
   });
 });
+
+describe('thumbnails of damaged input', () => {
+  test('corrupted HEIC, JPEG 2000, BMP and JPEG never throw, and the decoders keep working after', async () => {
+    let state = 7;
+    const next = () => {
+      state = (Math.imul(state, 1_103_515_245) + 12_345) >>> 0;
+      return state / 4294967296;
+    };
+    const files = [
+      committedMedia('image.heic').path,
+      committedMedia('image.jp2').path,
+      committedMedia('image.j2k').path,
+      (await writeImage(dir, 'bmp', { width: 30, height: 20, name: 'fuzz.bmp' })).path,
+      (await writeImage(dir, 'jpeg', { width: 30, height: 20, name: 'fuzz.jpg' })).path,
+    ];
+    for (const file of files) {
+      const original = fs.readFileSync(file);
+      for (let i = 0; i < 40; i++) {
+        const copy = Buffer.from(original);
+        for (let f = 0; f < 6; f++) copy[16 + Math.floor(next() * (copy.length - 16))] = Math.floor(next() * 256);
+        const thumb = await makeThumbnail(bufferSource(i % 2 === 0 ? copy : copy.subarray(0, Math.floor(copy.length * next()))));
+        if (thumb) expect(thumb.toString('latin1', 8, 12)).toBe('WEBP');
+      }
+      expect(await webpSize(await thumbnailOf(file)), file).toMatchObject({ pages: 1 });
+    }
+  });
+});
