@@ -243,7 +243,7 @@ describe('query checks', () => {
     expect(plan({ metadataQuery: 'fileSize == "big"' })).toBeDefined();
     const strict = (spec: AssetQuerySpec) => failure(() => plan({ ...spec, strict: true }));
     expect(strict({ metadataQuery: 'metadata.nothing == 1' })).toBe(
-      'metadataQuery: unknown field "metadata.nothing" (see docs/query-language.md for the field names) at position 1: metadata.nothing == 1',
+      'metadataQuery: unknown field "metadata.nothing" (fields: assetId, filename, kind, mimeType, status, source, insertedBy, fileSize, width, height, frames, timeCreated, lastUpdated, contentsLastUpdated, annotations.total, annotations.withTag.<tag>, customMetadata.<key>) at position 1: metadata.nothing == 1',
     );
     expect(strict({ ruleQuery: 'x == 1 or metadata.annotations.count > 1' })).toMatch(/^ruleQuery: unknown field "metadata.annotations.count" .* at position 11: /);
     expect(strict({ filter: '{"metadata.customMetadata": 1}' })).toMatch(/^filter: unknown field "metadata.customMetadata" .* at position 2: /);
@@ -412,6 +412,11 @@ describeEachDialect('asset queries', (dialect) => {
   it('counts annotations and annotations with a tag', async () => {
     expect(await mq('metadata.annotations.total == 3')).toEqual(['cat.jpg']);
     expect(await mq('annotations.total >= 1')).toEqual(['cat.jpg', 'clip.mp4', 'dog.png']);
+    expect(await mq('annotations.total > 0.5')).toEqual(['cat.jpg', 'clip.mp4', 'dog.png']);
+    expect(await mq('annotations.total > 1')).toEqual(['cat.jpg']);
+    expect(await mq('annotations.total < 1')).toEqual(['notes.gif', 'song.mp3']);
+    expect(await mq('annotations.total != 0')).toEqual(['cat.jpg', 'clip.mp4', 'dog.png']);
+    expect(await mq('annotations.total <= 1')).toEqual(['clip.mp4', 'dog.png', 'notes.gif', 'song.mp3']);
     expect(await mq('metadata.annotations.withTag.cat == 2')).toEqual(['cat.jpg']);
     expect(await mq('metadata.annotations.withTag.cat > 0')).toEqual(['cat.jpg', 'dog.png']);
     expect(await mq('exists(metadata.annotations.withTag.dog)')).toEqual(['cat.jpg']);

@@ -5,7 +5,7 @@
 // `a != v` is exactly `not (a == v)`, so it also holds for assets that lack `a`.
 import type { CompareOp, FieldRef, Literal, QueryNode, TextOp } from './ast.js';
 import { queryError, type QueryParam } from './errors.js';
-import { fieldType, resolveField, type Field, type ValueType } from './fields.js';
+import { BUILTIN_FIELDS, fieldType, resolveField, type Field, type ValueType } from './fields.js';
 
 export type Scalar = string | number | boolean;
 export type OrderOp = '<' | '<=' | '>' | '>=';
@@ -43,6 +43,8 @@ export const newBudget = (): Budget => ({ conditions: 0, values: 0 });
 export function plan(node: QueryNode, options: PlanOptions, budget: Budget = newBudget()): Cond {
   return new Planner(options, budget).node(node, 0);
 }
+
+const FIELD_NAMES = [...BUILTIN_FIELDS.keys(), 'annotations.total', 'annotations.withTag.<tag>', 'customMetadata.<key>'].join(', ');
 
 const TRUE: Cond = { t: 'const', value: true };
 const FALSE: Cond = { t: 'const', value: false };
@@ -166,7 +168,7 @@ class Planner {
   private field(ref: FieldRef): Field | undefined {
     const field = resolveField(ref.path);
     if (field.kind !== 'unknown') return field;
-    if (this.options.strict) throw this.error(`unknown field "${ref.text}" (see docs/query-language.md for the field names)`, ref.at);
+    if (this.options.strict) throw this.error(`unknown field "${ref.text}" (fields: ${FIELD_NAMES})`, ref.at);
     return undefined;
   }
 

@@ -68,21 +68,37 @@ function columnAtom(cond: Atom, field: ColumnField, dialect: Dialect): RawBuilde
 // ---- annotation counts ----------------------------------------------------------------------------
 
 function annotationAtom(cond: Atom, field: AnnotationCountField, eb: AssetsExpressionBuilder, dialect: Dialect): RawBuilder<SqlBool> {
-  let count = eb
-    .selectFrom('annotations')
-    .select((e) => e.fn.countAll().as('n'))
-    .whereRef('annotations.asset_id', '=', 'assets.id');
-  if (field.tag !== undefined) count = count.where('annotations.tag', '=', field.tag);
+  let rows = eb.selectFrom('annotations').whereRef('annotations.asset_id', '=', 'assets.id');
+  if (field.tag !== undefined) rows = rows.where('annotations.tag', '=', field.tag);
+  const count = rows.select((e) => e.fn.countAll().as('n'));
+  // "none" and "at least one" need no count: (not) exists lets the database stop at the first row,
+  // or turn the whole test into one (anti-)join.
+  const any = eb.exists(rows.select(sql.lit(1).as('one')));
   switch (cond.t) {
     case 'null': // only withTag.<tag>: absent from the Asset's `withTag` map when there is none
-      return sql<SqlBool>`${count} = 0`;
-    case 'cmp':
+      return sql<SqlBool>`not ${any}`;
+    case 'cmp': {
+      const zero = zeroTest(cond.op, cond.value);
+      if (zero) return zero === 'some' ? sql<SqlBool>`${any}` : sql<SqlBool>`not ${any}`;
       return compare(count, cond.op, cond.value, dialect);
+    }
     case 'in':
       return sql<SqlBool>`${count} in (${sql.join(cond.values.map((v) => param(v, dialect)))})`;
     case 'text':
       return FALSE; // the planner refuses text operators on numbers
   }
+}
+
+/** Whether `count <op> v` over whole counts means "no rows" or "some rows"; undefined otherwise. */
+function zeroTest(op: Op, v: Scalar): 'none' | 'some' | undefined {
+  if (typeof v !== 'number') return undefined;
+  const test = (c: number) => (op === '=' ? c === v : op === '<' ? c < v : op === '<=' ? c <= v : op === '>' ? c > v : c >= v);
+  // Every comparison is monotonic in c except `=`, so checking 0, 1 and 2 settles it (`= 1` is neither).
+  const [zero, one, two] = [test(0), test(1), test(2)];
+  if (one !== two) return undefined;
+  if (zero && !one) return 'none';
+  if (!zero && one) return 'some';
+  return undefined;
 }
 
 // ---- custom metadata: SQLite ----------------------------------------------------------------------
