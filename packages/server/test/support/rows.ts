@@ -68,3 +68,38 @@ export async function insertAnnotation(db: Db, datasetId: string, assetId: strin
     .values({ id, dataset_id: datasetId, asset_id: assetId, group_id: id, kind: 'Caption', tag, contents: '{}', created_at: T, updated_at: T, generation: 1 })
     .execute();
 }
+
+/** Many assets in one statement per 100 rows (for tests over many rows). */
+export async function insertAssets(db: Db, datasetId: string, rows: (Partial<AssetsTable> & { id: string; filename: string })[]): Promise<void> {
+  const ds = await db.selectFrom('datasets').select('organization_id').where('id', '=', datasetId).executeTakeFirstOrThrow();
+  for (let i = 0; i < rows.length; i += 100) {
+    await db
+      .insertInto('assets')
+      .values(
+        rows.slice(i, i + 100).map((row) => ({
+          dataset_id: datasetId,
+          organization_id: ds.organization_id,
+          kind: 'Image',
+          mime: 'image/png',
+          size: 10,
+          crc32c: 1,
+          sha256: `sha-${row.id}`,
+          width: 1,
+          height: 1,
+          frames: 1,
+          media: null,
+          custom_metadata: '{}',
+          status: 'None',
+          source: 'upload',
+          inserted_by: 'u1',
+          created_at: T,
+          updated_at: T,
+          contents_updated_at: T,
+          generation: 1,
+          thumbnail_sha256: null,
+          ...row,
+        })),
+      )
+      .execute();
+  }
+}
