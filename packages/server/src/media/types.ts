@@ -11,8 +11,16 @@ export interface ByteSource {
   readonly size: number;
   /** Up to `length` bytes from `offset` (fewer only at the end). */
   read(offset: number, length: number): Promise<Buffer>;
-  /** The whole content as a stream (for thumbnails and copies). */
-  stream(): NodeJS.ReadableStream;
+  /**
+   * The content as a stream (for thumbnails and copies): all of it, or the bytes from `start`
+   * through `end` inclusive (the convention of HTTP Range and fs.createReadStream).
+   */
+  stream(start?: number, end?: number): NodeJS.ReadableStream;
+  /**
+   * The path of a local file holding exactly these bytes, when there is one. Decoders that can
+   * read a file directly (sharp) use it instead of buffering the stream.
+   */
+  readonly localPath?: string;
 }
 
 export interface MediaInfo {
@@ -22,7 +30,11 @@ export interface MediaInfo {
   /** Pixels; null for audio. */
   width: number | null;
   height: number | null;
-  /** 1 for stills; the frame count of animations and (when known) videos. */
+  /**
+   * 1 for stills; the frame count of animations, image sequences and multi-page TIFFs; the frame
+   * count of videos (counted by the container, or duration × frame rate); 0 for audio and for
+   * videos whose frame count cannot be told.
+   */
   frames: number;
   /** Video and audio only. */
   durationMs?: number;
