@@ -27,6 +27,23 @@ export interface Config {
   jobs: { concurrency: number; pollMs: number; leaseMs: number };
   /** Seconds to wait for in-flight requests and jobs on shutdown. */
   shutdownGraceSeconds: number;
+  assets: AssetLimits;
+}
+
+/** Limits and lifetimes of asset ingestion and downloads (docs/configuration.md, "Assets"). */
+export interface AssetLimits {
+  /** Files one ingestion session may announce. */
+  maxFilesPerSession: number;
+  /** Bytes one file may have. */
+  maxUploadBytes: number;
+  /** Lifetime of upload URLs, and so the deadline of an ingestion session. */
+  uploadUrlTtlMs: number;
+  /** Lifetime of download URLs. */
+  downloadUrlTtlMs: number;
+  /** Images with more pixels are refused (decompression bombs). */
+  maxImagePixels: number;
+  /** A blob touched by an upload this recently is never collected. */
+  blobGcGraceMs: number;
 }
 
 export class ConfigError extends Error {
@@ -121,6 +138,14 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       leaseMs: int('VIREO_JOB_LEASE_MS', 60_000, 1000, 3_600_000),
     },
     shutdownGraceSeconds: int('VIREO_SHUTDOWN_GRACE_SECONDS', 30, 0, 3600),
+    assets: {
+      maxFilesPerSession: int('VIREO_MAX_FILES_PER_SESSION', 10_000, 1, 1_000_000),
+      maxUploadBytes: int('VIREO_MAX_UPLOAD_BYTES', 200 * 1024 * 1024, 1, 2 ** 50),
+      uploadUrlTtlMs: int('VIREO_UPLOAD_URL_TTL_SECONDS', 3600, 1, 7 * 24 * 3600) * 1000,
+      downloadUrlTtlMs: int('VIREO_DOWNLOAD_URL_TTL_SECONDS', 3600, 1, 7 * 24 * 3600) * 1000,
+      maxImagePixels: int('VIREO_MAX_IMAGE_PIXELS', 268_402_689, 1, 2 ** 50),
+      blobGcGraceMs: int('VIREO_BLOB_GC_GRACE_SECONDS', 600, 0, 7 * 24 * 3600) * 1000,
+    },
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

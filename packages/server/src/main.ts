@@ -5,6 +5,9 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { pino, type Logger } from 'pino';
 import type { Config } from './config.js';
+import { FsBlobStore } from './blobs/fs.js';
+import { UrlSigner } from './blobs/signed-urls.js';
+import type { AssetServices } from './domain/asset-services.js';
 import { bootstrap, type BootstrapResult } from './domain/bootstrap.js';
 import type { DomainContext } from './domain/context.js';
 import { buildApp } from './http/app.js';
@@ -12,6 +15,8 @@ import { createMetrics } from './http/metrics.js';
 import { createJobRegistry } from './jobs/handlers.js';
 import { JobQueue } from './jobs/queue.js';
 import { JobWorker } from './jobs/worker.js';
+import * as media from './media/interim.js';
+import { CommitQueue } from './store/commit-queue.js';
 import { openStore } from './store/db.js';
 
 export const VERSION: string = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
@@ -37,23 +42,39 @@ export async function startServer(config: Config, options: { log?: Logger } = {}
   const ctx: DomainContext = { db: store.db, dialect: store.dialect, jobs, now: Date.now };
   let app: Awaited<ReturnType<typeof buildApp>> | undefined;
   let worker: JobWorker | undefined;
+  let publicUrl: string | undefined;
   try {
     const boot = await bootstrap(ctx, config.dataDir, config.init);
+    const blobs = new FsBlobStore(config.dataDir);
+    const discarded = await blobs.recoverStaging();
+    if (discarded > 0) log.info({ discarded }, 'discarded staging left by processes that stopped mid-upload');
+    const assets: AssetServices = {
+      ctx,
+      blobs,
+      signer: new UrlSigner(signingSecret),
+      limits: config.assets,
+      commits: new CommitQueue(store.db),
+      media,
+      publicUrl: () => {
+        if (publicUrl === undefined) throw new Error('the public URL is known once the server listens');
+        return publicUrl;
+      },
+    };
     worker = new JobWorker({
       queue: jobs,
-      registry: createJobRegistry(ctx),
+      registry: createJobRegistry(ctx, assets),
       owner: `${process.pid}-${crypto.randomUUID().slice(0, 8)}`,
       concurrency: config.jobs.concurrency,
       pollMs: config.jobs.pollMs,
       leaseMs: config.jobs.leaseMs,
       log: log.child({ component: 'jobs' }),
     });
-    app = await buildApp({ ctx, log, metrics: createMetrics(jobs), version: VERSION });
+    app = await buildApp({ ctx, log, metrics: createMetrics(jobs), version: VERSION, assets });
     await app.listen({ port: config.port, host: config.host });
     const port = (app.server.address() as AddressInfo).port;
-    await worker.start();
-    void signingSecret; // used by signed URLs (assets issue)
     const url = config.publicUrl ?? `http://localhost:${port}`;
+    publicUrl = url;
+    await worker.start();
     log.info({ url, dialect: store.dialect, dataDir: config.dataDir, version: VERSION }, 'vireo listening');
 
     let closing: Promise<void> | undefined;

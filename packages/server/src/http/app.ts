@@ -5,10 +5,13 @@ import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
+import type { AssetServices } from '../domain/asset-services.js';
 import type { DomainContext } from '../domain/context.js';
+import { assetRoutes } from './assets.js';
 import { KeyResolver, viAuthHook } from './auth.js';
 import { datasetRoutes } from './datasets.js';
 import { errorHandler, notFoundHandler } from './errors.js';
+import { fileRoutes } from './files.js';
 import { keyRoutes } from './keys.js';
 import type { Metrics } from './metrics.js';
 import { opsRoutes } from './ops.js';
@@ -21,6 +24,7 @@ export interface AppOptions {
   log: Logger;
   metrics: Metrics;
   version: string;
+  assets: AssetServices;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -89,7 +93,9 @@ export async function buildApp(o: AppOptions): Promise<App> {
     await vi.register(organizationRoutes);
     await vi.register(datasetRoutes);
     await vi.register(keyRoutes, { keys });
+    await vi.register(assetRoutes, { assets: o.assets });
   });
+  await app.register(fileRoutes, { assets: o.assets });
 
   return app;
 }

@@ -1,17 +1,33 @@
 // Connects each job kind to the domain code that runs it.
+import type { AssetServices } from '../domain/asset-services.js';
+import { collectBlobs, sweepBlobs } from '../domain/blob-gc.js';
+import { failBulkDeletion, runBulkDeletion } from '../domain/bulk-delete.js';
 import type { DomainContext } from '../domain/context.js';
 import { purgeDataset } from '../domain/datasets.js';
+import { expireSession } from '../domain/ingestion.js';
 import { JOB_KINDS } from './kinds.js';
 import { JobRegistry } from './registry.js';
 
 const FINISHED_JOBS_KEPT_MS = 7 * 24 * 3600_000;
 
-export function createJobRegistry(ctx: DomainContext): JobRegistry {
+export function createJobRegistry(ctx: DomainContext, assets: AssetServices): JobRegistry {
   return new JobRegistry(JOB_KINDS)
     .register<{ datasetId: string }>('dataset.purge', {
       maxAttempts: 20,
-      // Blob references are released to the blob collector once the asset store exists (assets issue).
-      run: ({ datasetId }, { signal }) => purgeDataset(ctx, datasetId, async () => undefined, signal),
+      run: ({ datasetId }, { signal }) =>
+        purgeDataset(ctx, datasetId, async (sha256s) => void (await ctx.jobs.enqueue('blobs.collect', { sha256s }, { priority: -5 })), signal),
+    })
+    .register<{ sessionId: string }>('ingestion.expire', { run: ({ sessionId }) => expireSession(assets, sessionId) })
+    .register<{ sha256s: string[] }>('blobs.collect', {
+      run: async ({ sha256s }, { signal }) => void (await collectBlobs(assets, sha256s, signal)),
+    })
+    .register('blobs.sweep', {
+      everyMs: Math.max(60_000, assets.limits.blobGcGraceMs),
+      run: async (_payload, { signal }) => void (await sweepBlobs(assets, signal)),
+    })
+    .register<{ sessionId: string }>('assets.bulkDelete', {
+      run: ({ sessionId }, { signal }) => runBulkDeletion(assets, sessionId, signal),
+      onGiveUp: ({ sessionId }, error) => failBulkDeletion(assets, sessionId, error),
     })
     .register('jobs.prune', {
       everyMs: 3600_000,

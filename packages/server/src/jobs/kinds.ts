@@ -1,4 +1,11 @@
 // Every kind of background job the server runs. Adding a kind here without registering a handler
 // stops the server at start-up (see JobRegistry.assertComplete).
-export const JOB_KINDS = ['dataset.purge', 'jobs.prune'] as const;
+export const JOB_KINDS = [
+  'dataset.purge',
+  'jobs.prune',
+  'ingestion.expire',
+  'blobs.collect',
+  'blobs.sweep',
+  'assets.bulkDelete',
+] as const;
 export type JobKind = (typeof JOB_KINDS)[number];

@@ -110,6 +110,70 @@ export interface JobsTable {
   updated_at: number;
 }
 
+export interface IngestionSessionsTable {
+  id: string;
+  organization_id: string;
+  dataset_id: string;
+  spec_kind: string;
+  /** FailAfterOne | FailAfterAll */
+  failure_mode: string;
+  /** RemoveLinkedResource | KeepLinkedResources */
+  on_overwritten: string;
+  created_by: string;
+  created_at: number;
+  updated_at: number;
+  generation: number;
+  /** Upload URLs expire then; files still missing are settled as ETIMEOUT. */
+  deadline_at: number;
+  total: number;
+  succeeded: number;
+  errored: number;
+  /** FailAfterOne: when the first failure stopped the session taking bytes. */
+  halted_at: number | null;
+  /** When every item was settled. */
+  finished_at: number | null;
+}
+
+export interface IngestionItemsTable {
+  session_id: string;
+  /** Position of the file in the session's spec. */
+  idx: number;
+  filename: string;
+  kind: string;
+  /** The MIME type the client declared. */
+  mime: string;
+  size: number;
+  /** Unsigned CRC32C the client declared. */
+  crc32c: number;
+  /** JSON object or null. */
+  custom_metadata: string | null;
+  /** pending | succeeded | errored */
+  state: string;
+  /** An ingestion error code of the Vi protocol (EBADSIZE, ...). */
+  error_code: string | null;
+  error_message: string | null;
+  /** The domain ErrorCode a later PUT of this failed item is answered with (the same failure each time). */
+  reject_as: string | null;
+  asset_id: string | null;
+  settled_at: number | null;
+}
+
+export interface DeletionSessionsTable {
+  id: string;
+  organization_id: string;
+  dataset_id: string;
+  /** JSON of the request's spec, as answered back. */
+  spec: string;
+  created_by: string;
+  created_at: number;
+  updated_at: number;
+  generation: number;
+  deleted: number;
+  finished_at: number | null;
+  /** Why the deletion could not run (then the Finished condition is FailedReach). */
+  failure: string | null;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   api_keys: ApiKeysTable;
@@ -118,4 +182,7 @@ export interface Database {
   annotations: AnnotationsTable;
   blobs: BlobsTable;
   jobs: JobsTable;
+  ingestion_sessions: IngestionSessionsTable;
+  ingestion_items: IngestionItemsTable;
+  deletion_sessions: DeletionSessionsTable;
 }

@@ -76,3 +76,119 @@ export const DeletedDataset = object({
 
 /** §7: what the SDK reads of an error: a JSON object with a string `message` (and our `error` code). */
 export const ErrorEnvelope = object({ error: 'str', message: 'str' });
+
+/** §3.3 `Contents`. */
+export const Contents = object({ url: 'str', expiry: 'int' }, { headers: nullable(record('str')), method: nullable('str') });
+
+const CustomMetadataValue = union('str', 'num', 'bool');
+
+/** §3.3 `Asset`: all 25 metadata keys required, except the `depth` keys. */
+export const Asset = object(
+  {
+    assetId: 'str',
+    datasetId: 'str',
+    workspaceId: 'str',
+    filename: 'str',
+    kind: 'str',
+    owner: 'str',
+    metadata: object({
+      generations: object({ asset: 'str', thumbnail: 'str' }),
+      insertedBy: 'str',
+      annotations: object({ withTag: record('int'), total: 'int' }),
+      frames: 'int',
+      cohorts: array('any'),
+      fileSize: 'int',
+      height: 'int',
+      width: 'int',
+      mimeType: 'str',
+      source: 'str',
+      status: 'str',
+      uploadStatus: 'str',
+      visibility: 'str',
+      userDefined: 'any',
+      customMetadata: record(CustomMetadataValue),
+      dimensions: object({ height: 'int', width: 'int' }, { depth: nullable('int') }),
+      pixelRatio: object({ height: 'int', width: 'int' }, { depth: nullable('int') }),
+      comments: 'int',
+      customMetadataCount: 'int',
+      hash: object({ algorithm: 'str', contents: 'str' }),
+      contentsFrom: 'str',
+      framesChange: record('int'),
+      timeCreated: 'int',
+      lastUpdated: 'int',
+      contentsLastUpdated: 'int',
+    }),
+    selfLink: 'str',
+    etag: 'str',
+  },
+  { contents: object({}, { asset: Contents, thumbnail: Contents }) },
+);
+
+const IngestionErrorCode = literal(
+  'EALREADY',
+  'EBADMIME',
+  'EBADSIZE',
+  'ECORRUPT',
+  'ENOQUOTA',
+  'EOLDMETA',
+  'ETIMEOUT',
+  'ERESNENT',
+  'EPROJECT',
+  'ENOASSET',
+  'ESEQMETA',
+  'EUNKNOWN',
+);
+
+/** §5.1 `UploadedAssetMetadata`. */
+export const UploadedAssetMetadata = object(
+  { kind: 'str', filename: 'str', mime: 'str', size: 'int' },
+  { crc32c: 'int', customMetadata: record(CustomMetadataValue) },
+);
+
+/** §5.1 ingestion events: a tagged union on `kind`. */
+export const IngestionEvent = union(
+  object({ kind: literal('Error'), files: record(IngestionErrorCode), corrections: record('str'), time: 'int' }),
+  object({ kind: literal('Progress'), tasks: record(record('int')) }),
+);
+
+/** §5.1 `AssetIngestionSession` (the `kind` tag is optional but must match when present). */
+export const AssetIngestionSession = object(
+  {
+    workspaceId: 'str',
+    datasetId: 'str',
+    assetSourceClass: 'str',
+    assetSourceProvider: 'str',
+    assetSourceId: 'str',
+    assetIngestionSessionId: 'str',
+    selfLink: 'str',
+    etag: 'str',
+    metadata: ResourceMetadata,
+    spec: object(
+      {
+        kind: 'str',
+        failureMode: literal('FailAfterOne', 'FailAfterAll'),
+        onAssetOverwritten: literal('RemoveLinkedResource', 'KeepLinkedResources'),
+      },
+      { assets: array(UploadedAssetMetadata) },
+    ),
+    status: object(
+      { conditions: array(ResourceCondition), events: array(IngestionEvent), progressCount: object({ total: 'int', succeeded: 'int', errored: 'int' }) },
+      // Optional to msgspec, but the SDK iterates it right after creation: null crashes it.
+      { assets: array(object({ metadata: UploadedAssetMetadata, upload: Contents })) },
+    ),
+  },
+  { kind: literal('AssetIngestionSession') },
+);
+
+/** §8.2 `BulkAssetDeletionSession`: `spec` keys optional, everything else required. */
+export const BulkAssetDeletionSession = object({
+  kind: 'str',
+  workspaceId: 'str',
+  datasetId: 'str',
+  deleteManyAssetsSessionId: 'str',
+  selfLink: 'str',
+  etag: 'str',
+  metadata: ResourceMetadata,
+  spec: object({}, { filter: 'any', metadataQuery: nullable('str'), ruleQuery: nullable('str'), strictQuery: nullable('bool') }),
+  status: object({ conditions: array(ResourceCondition) }),
+});

@@ -1,0 +1,237 @@
+// The local-disk blob store: <root>/blobs/ab/cd/<sha256>, staging in <root>/staging/<process>/.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { crc32c } from '@node-rs/crc32';
+import type { ByteSource } from '../media/types.js';
+import { StageLimitError, type BlobStore, type ByteRange, type StagedObject, type StageOptions } from './store.js';
+
+const SHA256 = /^[0-9a-f]{64}$/;
+
+export class FsBlobStore implements BlobStore {
+  private readonly blobsDir: string;
+  private readonly stagingRoot: string;
+  /** This process's own staging directory: <host>-<pid>-<random>. */
+  private readonly stagingDir: string;
+  private readonly madeDirs = new Set<string>();
+
+  constructor(root: string) {
+    this.blobsDir = path.join(root, 'blobs');
+    this.stagingRoot = path.join(root, 'staging');
+    this.stagingDir = path.join(this.stagingRoot, `${os.hostname()}-${process.pid}-${crypto.randomBytes(4).toString('hex')}`);
+    fs.mkdirSync(this.blobsDir, { recursive: true });
+    fs.mkdirSync(this.stagingDir, { recursive: true });
+  }
+
+  async stage(input: Readable, options: StageOptions): Promise<StagedObject> {
+    const key = this.newKey();
+    const meter = new Meter(options);
+    const out = fs.createWriteStream(this.stagedPath(key), { highWaterMark: 256 * 1024 });
+    try {
+      await copy(input, meter, out);
+    } catch (err) {
+      out.destroy();
+      await this.discardStaged(key);
+      throw err;
+    }
+    return { key, ...meter.result() };
+  }
+
+  async stageBuffer(bytes: Buffer): Promise<StagedObject> {
+    const key = this.newKey();
+    await fs.promises.writeFile(this.stagedPath(key), bytes);
+    return {
+      key,
+      size: bytes.length,
+      crc32c: crc32c(bytes) >>> 0,
+      sha256: crypto.createHash('sha256').update(bytes).digest('hex'),
+    };
+  }
+
+  openStaged(key: string, size: number): ByteSource {
+    return fileSource(this.stagedPath(key), size);
+  }
+
+  async discardStaged(key: string): Promise<void> {
+    await fs.promises.rm(this.stagedPath(key), { force: true });
+  }
+
+  async promote(key: string, sha256: string): Promise<void> {
+    const target = this.blobPath(sha256);
+    const dir = path.dirname(target);
+    if (!this.madeDirs.has(dir)) {
+      await fs.promises.mkdir(dir, { recursive: true });
+      this.madeDirs.add(dir);
+    }
+    // rename() replaces atomically: readers see the old or the new file (same bytes), never a part.
+    await fs.promises.rename(this.stagedPath(key), target);
+  }
+
+  open(sha256: string, size: number): ByteSource {
+    return fileSource(this.blobPath(sha256), size);
+  }
+
+  stream(sha256: string, range?: ByteRange): Readable {
+    return fs.createReadStream(this.blobPath(sha256), range ? { start: range.start, end: range.end, highWaterMark: 256 * 1024 } : { highWaterMark: 256 * 1024 });
+  }
+
+  async exists(sha256: string): Promise<boolean> {
+    try {
+      await fs.promises.access(this.blobPath(sha256));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async delete(sha256: string): Promise<void> {
+    await fs.promises.rm(this.blobPath(sha256), { force: true });
+  }
+
+  async recoverStaging(): Promise<number> {
+    const host = os.hostname();
+    let removed = 0;
+    for (const entry of await fs.promises.readdir(this.stagingRoot, { withFileTypes: true })) {
+      const full = path.join(this.stagingRoot, entry.name);
+      if (full === this.stagingDir) continue;
+      const m = /^(.*)-(\d+)-[0-9a-f]{8}$/.exec(entry.name);
+      // Another live process on this host (or, on a shared disk, any recent one) may still be writing.
+      // A directory with our own pid is a previous life of this process (containers reuse pids).
+      const dead = m ? (m[1] === host ? Number(m[2]) === process.pid || !processAlive(Number(m[2])) : await olderThan(full, 24 * 3600_000)) : true;
+      if (dead) {
+        await fs.promises.rm(full, { recursive: true, force: true });
+        removed++;
+      }
+    }
+    return removed;
+  }
+
+  private newKey(): string {
+    return `${crypto.randomBytes(12).toString('hex')}.part`;
+  }
+
+  private stagedPath(key: string): string {
+    if (!/^[0-9a-f]{24}\.part$/.test(key)) throw new Error(`bad staging key ${key}`);
+    return path.join(this.stagingDir, key);
+  }
+
+  private blobPath(sha256: string): string {
+    if (!SHA256.test(sha256)) throw new Error(`bad blob id ${sha256}`);
+    return path.join(this.blobsDir, sha256.slice(0, 2), sha256.slice(2, 4), sha256);
+  }
+}
+
+/** Measures bytes as they pass: size, CRC32C, SHA-256; enforces the size limits. */
+class Meter {
+  private size = 0;
+  private crc = 0;
+  private readonly hash = crypto.createHash('sha256');
+
+  constructor(private readonly options: StageOptions) {}
+
+  /** Throws StageLimitError when the chunk takes the total past a limit. */
+  update(chunk: Buffer): void {
+    this.size += chunk.length;
+    if (this.size > this.options.maxBytes) throw new StageLimitError('too-large', this.options.maxBytes);
+    if (this.options.declaredSize !== undefined && this.size > this.options.declaredSize) {
+      throw new StageLimitError('longer-than-declared', this.options.declaredSize);
+    }
+    this.crc = crc32c(chunk, this.crc);
+    this.hash.update(chunk);
+  }
+
+  result(): Omit<StagedObject, 'key'> {
+    return { size: this.size, crc32c: this.crc >>> 0, sha256: this.hash.digest('hex') };
+  }
+}
+
+/**
+ * Copies `input` into `out` through `meter`, with backpressure. Unlike stream.pipeline it never
+ * destroys `input` when it stops early: an HTTP request stays readable, so the server can still
+ * answer the client (and Node discards the rest of the body) instead of resetting the connection.
+ */
+function copy(input: Readable, meter: Meter, out: fs.WriteStream): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let done = false;
+    const finish = (err?: unknown) => {
+      if (done) return;
+      done = true;
+      input.off('data', onData);
+      input.off('end', onEnd);
+      input.off('error', onError);
+      input.off('close', onClose);
+      if (err) {
+        input.pause();
+        reject(err);
+      }
+    };
+    const onData = (chunk: Buffer) => {
+      try {
+        meter.update(chunk);
+      } catch (err) {
+        finish(err);
+        return;
+      }
+      if (!out.write(chunk)) {
+        input.pause();
+        out.once('drain', () => {
+          if (!done) input.resume();
+        });
+      }
+    };
+    const onEnd = () => {
+      finish();
+      out.end((err?: Error | null) => (err ? reject(err) : resolve()));
+    };
+    const onError = (err: Error) => finish(err);
+    const onClose = () => finish(new Error('the client went away before the body ended'));
+    out.once('error', (err) => finish(err));
+    input.on('data', onData);
+    input.once('end', onEnd);
+    input.once('error', onError);
+    input.once('close', onClose);
+    input.resume();
+  });
+}
+
+function fileSource(file: string, size: number): ByteSource {
+  return {
+    size,
+    async read(offset: number, length: number): Promise<Buffer> {
+      const want = Math.max(0, Math.min(length, size - offset));
+      const handle = await fs.promises.open(file, 'r');
+      try {
+        const buffer = Buffer.allocUnsafe(want);
+        let got = 0;
+        while (got < want) {
+          const { bytesRead } = await handle.read(buffer, got, want - got, offset + got);
+          if (bytesRead === 0) break;
+          got += bytesRead;
+        }
+        return got === want ? buffer : buffer.subarray(0, got);
+      } finally {
+        await handle.close();
+      }
+    },
+    stream: () => fs.createReadStream(file),
+  };
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function olderThan(file: string, ms: number): Promise<boolean> {
+  try {
+    return (await fs.promises.stat(file)).mtimeMs < Date.now() - ms;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,62 @@
+// The blob store: content-addressed bytes (by SHA-256) plus a staging area where uploads land
+// before they are verified. `fs.ts` keeps both on the local disk; an S3 store can implement the
+// same interface with clients PUTting straight into a staging key of the bucket, which is why
+// everything after the bytes land works from a staged object read back as a ByteSource.
+import type { Readable } from 'node:stream';
+import type { ByteSource } from '../media/types.js';
+
+/** Bytes that have landed in staging, with what was measured while they streamed in. */
+export interface StagedObject {
+  key: string;
+  size: number;
+  /** Unsigned CRC32C. */
+  crc32c: number;
+  /** Lower-case hex. */
+  sha256: string;
+}
+
+export class StageLimitError extends Error {
+  constructor(
+    readonly reason: 'too-large' | 'longer-than-declared',
+    readonly limit: number,
+  ) {
+    super(reason === 'too-large' ? `more than ${limit} bytes` : `more bytes than the ${limit} announced`);
+    this.name = 'StageLimitError';
+  }
+}
+
+export interface StageOptions {
+  /** Stop with StageLimitError('too-large') past this many bytes. */
+  maxBytes: number;
+  /** Stop with StageLimitError('longer-than-declared') past this many bytes. */
+  declaredSize?: number;
+}
+
+export interface ByteRange {
+  start: number;
+  /** Inclusive. */
+  end: number;
+}
+
+export interface BlobStore {
+  /**
+   * Streams `input` into a new staging object while measuring size, CRC32C and SHA-256. Nothing is
+   * left behind when it throws (limit exceeded, input aborted, disk error).
+   */
+  stage(input: Readable, options: StageOptions): Promise<StagedObject>;
+  /** Stages bytes already in memory (thumbnails). */
+  stageBuffer(bytes: Buffer): Promise<StagedObject>;
+  /** Random access to a staged object (media inspection reads headers through it). */
+  openStaged(key: string, size: number): ByteSource;
+  discardStaged(key: string): Promise<void>;
+  /** Makes the staged object the blob `sha256` (atomically; the staged object is consumed). */
+  promote(key: string, sha256: string): Promise<void>;
+  open(sha256: string, size: number): ByteSource;
+  /** The blob's bytes, or a range of them. */
+  stream(sha256: string, range?: ByteRange): Readable;
+  exists(sha256: string): Promise<boolean>;
+  /** Removes the blob; a blob already gone is not an error. */
+  delete(sha256: string): Promise<void>;
+  /** Discards staging left behind by processes that died (called at start). Returns how many went. */
+  recoverStaging(): Promise<number>;
+}

@@ -1,0 +1,24 @@
+// What asset ingestion, listing, downloads and blob collection need beyond the DomainContext.
+// Built once in main.ts.
+import type { UrlSigner } from '../blobs/signed-urls.js';
+import type { BlobStore } from '../blobs/store.js';
+import type { AssetLimits } from '../config.js';
+import type { ByteSource, InspectOptions, InspectResult } from '../media/types.js';
+import type { CommitQueue } from '../store/commit-queue.js';
+import type { DomainContext } from './context.js';
+
+export interface MediaFunctions {
+  inspect(source: ByteSource, options: InspectOptions): Promise<InspectResult>;
+  makeThumbnail(source: ByteSource, options: { size: number }): Promise<Buffer | undefined>;
+}
+
+export interface AssetServices {
+  ctx: DomainContext;
+  blobs: BlobStore;
+  signer: UrlSigner;
+  limits: AssetLimits;
+  commits: CommitQueue;
+  media: MediaFunctions;
+  /** Base of signed URLs (known only once the server listens). */
+  publicUrl(): string;
+}

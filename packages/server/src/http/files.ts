@@ -1,0 +1,98 @@
+// Signed byte transfers, authorized by the URL signature alone (the Python SDK sends no auth
+// headers on them): PUT of an ingestion item's bytes, GET/HEAD of an asset or its thumbnail.
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { UrlSigner } from '../blobs/signed-urls.js';
+import type { AssetServices } from '../domain/asset-services.js';
+import { assetForDownload } from '../domain/assets.js';
+import { AppError } from '../domain/errors.js';
+import { answerForSettled, findUpload, receiveBytes, type UploadAnswer } from '../domain/ingestion.js';
+import { thumbnailOf } from '../domain/thumbnails.js';
+import { parseRange } from './range.js';
+
+/** Past this many unread bytes a rejected upload's connection is closed instead of drained. */
+const DRAIN_CAP = 64 * 1024 * 1024;
+
+export const fileRoutes: FastifyPluginAsync<{ assets: AssetServices }> = async (app, { assets: svc }) => {
+  // Bodies here are raw bytes of any type, read as a stream by the handler.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
+
+  const verify = (request: FastifyRequest) => verifySignature(svc.signer, request, svc.ctx.now());
+
+  app.put<{ Params: { session: string; idx: string; filename: string } }>(
+    '/uploads/:session/:idx/:filename',
+    { schema: { hide: true } },
+    async (request, reply) => {
+      verify(request);
+      const idx = Number(request.params.idx);
+      if (!Number.isSafeInteger(idx) || idx < 0) throw new AppError('NotFound', 'No such upload');
+      const { session, item } = await findUpload(svc, request.params.session, idx);
+      const length = request.headers['content-length'] === undefined ? undefined : Number(request.headers['content-length']);
+      const answer = answerForSettled(item) ?? (await receiveBytes(svc, session, item, request.raw, Number.isFinite(length) ? length : undefined));
+      return sendUploadAnswer(request, reply, answer);
+    },
+  );
+
+  const download = async (request: FastifyRequest<{ Params: { assetId: string } }>, reply: FastifyReply, thumbnail: boolean) => {
+    verify(request);
+    const asset = await assetForDownload(svc, request.params.assetId);
+    let sha256 = asset.sha256;
+    let size = Number(asset.size);
+    let type = asset.mime;
+    if (thumbnail) {
+      const thumb = await thumbnailOf(svc, asset);
+      if (!thumb) throw new AppError('NotFound', `No thumbnail: this server cannot decode ${asset.mime} images`);
+      ({ sha256, size } = thumb);
+      type = 'image/webp';
+    }
+    const etag = `"${sha256}"`;
+    reply.header('accept-ranges', 'bytes').header('etag', etag).header('cache-control', 'private, max-age=3600').type(type);
+    if (request.headers['if-none-match'] === etag) return reply.status(304).send();
+    const range = parseRange(request.headers.range, size);
+    if (range === 'unsatisfiable') {
+      reply.header('content-range', `bytes */${size}`);
+      throw new AppError('RangeNotSatisfiable', `The range ${request.headers.range} is outside the ${size} bytes of the file`);
+    }
+    if (range) {
+      reply.status(206).header('content-range', `bytes ${range.start}-${range.end}/${size}`).header('content-length', range.end - range.start + 1);
+    } else {
+      reply.header('content-length', size);
+    }
+    if (request.method === 'HEAD') return reply.send();
+    return reply.send(svc.blobs.stream(sha256, range ?? undefined));
+  };
+
+  app.route<{ Params: { assetId: string; filename: string } }>({
+    method: ['GET', 'HEAD'],
+    url: '/files/assets/:assetId/:filename',
+    schema: { hide: true },
+    exposeHeadRoute: false,
+    handler: (request, reply) => download(request, reply, false),
+  });
+  app.route<{ Params: { assetId: string; name: string } }>({
+    method: ['GET', 'HEAD'],
+    url: '/files/assets/:assetId/thumbnail/:name',
+    schema: { hide: true },
+    exposeHeadRoute: false,
+    handler: (request, reply) => download(request, reply, true),
+  });
+};
+
+function verifySignature(signer: UrlSigner, request: FastifyRequest, now: number): void {
+  const q = request.url.indexOf('?');
+  const path = q < 0 ? request.url : request.url.slice(0, q);
+  const problem = signer.verify(request.method, path, new URLSearchParams(q < 0 ? '' : request.url.slice(q + 1)), now);
+  if (problem === 'expired') throw new AppError('PermissionDenied', 'This signed URL has expired: ask the API for a new one');
+  if (problem) throw new AppError('PermissionDenied', 'This URL is not signed, or its signature does not match it');
+}
+
+function sendUploadAnswer(request: FastifyRequest, reply: FastifyReply, answer: UploadAnswer): FastifyReply {
+  if (!request.raw.readableEnded) {
+    // The body was not (fully) read. Node discards the rest after the answer and keeps the
+    // connection; past the cap it is cheaper for both sides to close it.
+    const declared = Number(request.headers['content-length'] ?? Number.POSITIVE_INFINITY);
+    if (!(declared <= DRAIN_CAP)) reply.header('connection', 'close');
+  }
+  if (answer.ok) return reply.status(200).send();
+  throw answer.error;
+}
