@@ -55,7 +55,7 @@ async function serve(dataDir: string, port: number, env: Record<string, string>)
     } catch {
       return undefined;
     }
-  }, 'vireo serve to answer /healthz');
+  }, 'vireo serve to answer /healthz', 90_000);
   return { child, exited };
 }
 
@@ -205,7 +205,7 @@ describeEachDialect('durability: crash and restart of vireo serve', (dialect) =>
 
     server.child.kill('SIGTERM');
     expect(await server.exited).toBe(0);
-  });
+  }, 240_000);
 
   it('SIGTERM lets an in-flight PUT finish before the process exits', async () => {
     let server = await start();
@@ -240,5 +240,5 @@ describeEachDialect('durability: crash and restart of vireo serve', (dialect) =>
     expect(sha256(Buffer.from(await res.arrayBuffer()))).toBe(sha256(f.bytes));
     server.child.kill('SIGTERM');
     expect(await server.exited).toBe(0);
-  });
+  }, 240_000);
 });
