@@ -9,6 +9,8 @@ import type { ByteSource } from '../media/types.js';
 import { StageLimitError, type BlobStore, type ByteRange, type StagedObject, type StageOptions } from './store.js';
 
 const SHA256 = /^[0-9a-f]{64}$/;
+/** Bytes of each staged upload kept in memory until it is promoted (the media reader's first read is 64 KiB). */
+const HEAD_BYTES = 64 * 1024;
 
 export class FsBlobStore implements BlobStore {
   private readonly blobsDir: string;
@@ -16,6 +18,11 @@ export class FsBlobStore implements BlobStore {
   /** This process's own staging directory: <host>-<pid>-<random>. */
   private readonly stagingDir: string;
   private readonly madeDirs = new Set<string>();
+  /** Staged objects of this process, with the first bytes of each kept for header inspection. */
+  private readonly staged = new Map<string, Buffer | undefined>();
+  /** Staging keys: a random prefix per store and a counter (no random bytes per upload). */
+  private readonly keyPrefix = crypto.randomBytes(4).toString('hex');
+  private keyCounter = 0;
 
   constructor(root: string) {
     this.blobsDir = path.join(root, 'blobs');
@@ -29,6 +36,7 @@ export class FsBlobStore implements BlobStore {
     const key = this.newKey();
     const meter = new Meter(options);
     const out = fs.createWriteStream(this.stagedPath(key), { highWaterMark: 256 * 1024 });
+    this.staged.set(key, undefined);
     try {
       await copy(input, meter, out);
     } catch (err) {
@@ -36,11 +44,13 @@ export class FsBlobStore implements BlobStore {
       await this.discardStaged(key);
       throw err;
     }
+    this.staged.set(key, meter.head());
     return { key, ...meter.result() };
   }
 
   async stageBuffer(bytes: Buffer): Promise<StagedObject> {
     const key = this.newKey();
+    this.staged.set(key, undefined);
     await fs.promises.writeFile(this.stagedPath(key), bytes);
     return {
       key,
@@ -51,10 +61,12 @@ export class FsBlobStore implements BlobStore {
   }
 
   openStaged(key: string, size: number): ByteSource {
-    return fileSource(this.stagedPath(key), size);
+    return fileSource(this.stagedPath(key), size, this.staged.get(key));
   }
 
   async discardStaged(key: string): Promise<void> {
+    // Keys this process staged and has not promoted or discarded yet; any other is a no-op.
+    if (!this.staged.delete(key)) return;
     await fs.promises.rm(this.stagedPath(key), { force: true });
   }
 
@@ -67,6 +79,7 @@ export class FsBlobStore implements BlobStore {
     }
     // rename() replaces atomically: readers see the old or the new file (same bytes), never a part.
     await fs.promises.rename(this.stagedPath(key), target);
+    this.staged.delete(key);
   }
 
   open(sha256: string, size: number): ByteSource {
@@ -109,7 +122,7 @@ export class FsBlobStore implements BlobStore {
   }
 
   private newKey(): string {
-    return `${crypto.randomBytes(12).toString('hex')}.part`;
+    return `${this.keyPrefix}${(this.keyCounter++).toString(16).padStart(16, '0')}.part`;
   }
 
   private stagedPath(key: string): string {
@@ -128,6 +141,7 @@ class Meter {
   private size = 0;
   private crc = 0;
   private readonly hash = crypto.createHash('sha256');
+  private readonly headChunks: Buffer[] = [];
 
   constructor(private readonly options: StageOptions) {}
 
@@ -140,6 +154,13 @@ class Meter {
     }
     this.crc = crc32c(chunk, this.crc);
     this.hash.update(chunk);
+    if (this.size - chunk.length < HEAD_BYTES) this.headChunks.push(chunk);
+  }
+
+  /** The first bytes (up to HEAD_BYTES): where nearly every header is, read back without a disk read. */
+  head(): Buffer {
+    const all = this.headChunks.length === 1 ? this.headChunks[0]! : Buffer.concat(this.headChunks);
+    return all.length > HEAD_BYTES ? all.subarray(0, HEAD_BYTES) : all;
   }
 
   result(): Omit<StagedObject, 'key'> {
@@ -196,11 +217,12 @@ function copy(input: Readable, meter: Meter, out: fs.WriteStream): Promise<void>
   });
 }
 
-function fileSource(file: string, size: number): ByteSource {
+function fileSource(file: string, size: number, head?: Buffer): ByteSource {
   return {
     size,
     async read(offset: number, length: number): Promise<Buffer> {
       const want = Math.max(0, Math.min(length, size - offset));
+      if (head && offset + want <= head.length) return head.subarray(offset, offset + want);
       const handle = await fs.promises.open(file, 'r');
       try {
         const buffer = Buffer.allocUnsafe(want);
