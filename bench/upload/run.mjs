@@ -47,6 +47,7 @@ const opts = {
   only: args.only ? args.only.split(',') : undefined,
   database: args.database ?? 'sqlite',
   cpuProf: args['cpu-prof'] === 'true',
+  sqlTiming: args['sql-timing'] === 'true',
   keep: args.keep === 'true',
 };
 const contenders = CONTENDERS.filter((c) => !opts.only || opts.only.includes(c.name));
@@ -68,7 +69,7 @@ try {
     const order = contenders.map((_, i) => contenders[(i + rep) % contenders.length]);
     for (const c of order) {
       const database = c.name === 'nginx' ? undefined : opts.database === 'postgres' ? await postgresDatabase() : undefined;
-      const inst = await c.start({ tmp, workers: opts.workers, database, cpuProf: opts.cpuProf ? profDir : undefined });
+      const inst = await c.start({ tmp, workers: opts.workers, database, cpuProf: opts.cpuProf ? profDir : undefined, sqlTiming: opts.sqlTiming });
       try {
         const client0 = process.cpuUsage();
         const r = await c.run(inst, files, opts);
@@ -86,7 +87,7 @@ try {
             (extra ? `  [${extra}]` : ''),
         );
       } finally {
-        await c.stop(inst);
+        await c.stop(inst, opts);
         await database?.drop();
       }
     }

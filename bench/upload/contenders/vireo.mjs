@@ -13,12 +13,12 @@ const repo = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../.
 const CLI = path.join(repo, 'packages/cli/dist/main.js');
 
 /** Starts `vireo serve` on a free port with a fresh data directory; resolves once it listens. */
-export async function startVireo({ tmp, database, cpuProf, env = {} }) {
+export async function startVireo({ tmp, database, cpuProf, sqlTiming, env = {} }) {
   const dir = fs.mkdtempSync(path.join(tmp, 'vireo-'));
   const dataDir = path.join(dir, 'data');
   const log = path.join(dir, 'server.log');
   const fd = fs.openSync(log, 'w');
-  const nodeFlags = cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${cpuProf}`] : [];
+  const nodeFlags = [...(cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${cpuProf}`] : []), ...(sqlTiming ? ['--import', path.join(repo, 'bench/upload/sql-timing.mjs')] : [])];
   const dbEnv = database?.env ?? {};
   const child = spawn(process.execPath, [...nodeFlags, CLI, 'serve', '--port', '0', '--data-dir', dataDir], {
     stdio: ['ignore', fd, fd],
@@ -38,8 +38,13 @@ export async function startVireo({ tmp, database, cpuProf, env = {} }) {
   };
 }
 
-export async function stopVireo(inst) {
+export async function stopVireo(inst, { sqlTiming } = {}) {
   await stopProcess(inst.child, 'SIGTERM');
+  if (sqlTiming) {
+    const log = fs.readFileSync(inst.log, 'utf8');
+    const at = log.indexOf('-- SQLite statements');
+    if (at >= 0) console.log(log.slice(at));
+  }
   fs.rmSync(inst.dir, { recursive: true, force: true });
 }
 
@@ -140,5 +145,5 @@ export const vireo = {
     return { ms, latencies: r.latencies, serverCpu, details: { ...steps, ...(await serverFigures(inst)) } };
   },
 
-  stop: (inst) => stopVireo(inst),
+  stop: (inst, opts) => stopVireo(inst, opts),
 };
