@@ -9,12 +9,13 @@ import type { Trx } from './commit-queue.js';
  * `touched_at`. Answers false while the collector holds the row ('deleting'): wait and try again.
  */
 export async function claimBlob(db: Db | Trx, sha256: string, size: number, now: number): Promise<boolean> {
-  await db
+  // No row comes back when the conflicting row is not live (the update's condition fails).
+  const row = await db
     .insertInto('blobs')
     .values({ sha256, size, state: 'live', touched_at: now })
     .onConflict((oc) => oc.column('sha256').doUpdateSet({ touched_at: now }).where('blobs.state', '=', 'live'))
-    .execute();
-  const row = await db.selectFrom('blobs').select('state').where('sha256', '=', sha256).executeTakeFirst();
+    .returning('state')
+    .executeTakeFirst();
   return row?.state === 'live';
 }
 
