@@ -6,6 +6,7 @@ export * from './common.js';
 export * from './datasets.js';
 export * from './exports.js';
 export * from './keys.js';
+export * from './limits.js';
 export * from './media.js';
 export * from './organizations.js';
 

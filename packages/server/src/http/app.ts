@@ -13,6 +13,7 @@ import { datasetRoutes } from './datasets.js';
 import { errorHandler, notFoundHandler } from './errors.js';
 import { fileRoutes } from './files.js';
 import { keyRoutes } from './keys.js';
+import { limitsRoutes } from './limits.js';
 import type { Metrics } from './metrics.js';
 import { opsRoutes } from './ops.js';
 import { organizationRoutes } from './organizations.js';
@@ -94,6 +95,7 @@ export async function buildApp(o: AppOptions): Promise<App> {
     await vi.register(datasetRoutes);
     await vi.register(keyRoutes, { keys });
     await vi.register(assetRoutes, { assets: o.assets });
+    await vi.register(limitsRoutes, { assets: o.assets });
   });
   await app.register(fileRoutes, { assets: o.assets });
 
