@@ -7,6 +7,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyRequest } f
 import type { Logger } from 'pino';
 import type { AssetServices } from '../domain/asset-services.js';
 import type { DomainContext } from '../domain/context.js';
+import { annotationFileRoutes, annotationRoutes } from './annotations.js';
 import { assetRoutes } from './assets.js';
 import { KeyResolver, viAuthHook } from './auth.js';
 import { datasetRoutes } from './datasets.js';
@@ -96,8 +97,10 @@ export async function buildApp(o: AppOptions): Promise<App> {
     await vi.register(keyRoutes, { keys });
     await vi.register(assetRoutes, { assets: o.assets });
     await vi.register(limitsRoutes, { assets: o.assets });
+    await vi.register(annotationRoutes, { assets: o.assets });
   });
   await app.register(fileRoutes, { assets: o.assets });
+  await app.register(annotationFileRoutes, { assets: o.assets });
 
   return app;
 }
