@@ -11,6 +11,7 @@ import { assetRoutes } from './assets.js';
 import { KeyResolver, viAuthHook } from './auth.js';
 import { datasetRoutes } from './datasets.js';
 import { errorHandler, notFoundHandler } from './errors.js';
+import { exportFileRoutes, exportRoutes } from './exports.js';
 import { fileRoutes } from './files.js';
 import { keyRoutes } from './keys.js';
 import type { Metrics } from './metrics.js';
@@ -94,8 +95,10 @@ export async function buildApp(o: AppOptions): Promise<App> {
     await vi.register(datasetRoutes);
     await vi.register(keyRoutes, { keys });
     await vi.register(assetRoutes, { assets: o.assets });
+    await vi.register(exportRoutes, { assets: o.assets });
   });
   await app.register(fileRoutes, { assets: o.assets });
+  await app.register(exportFileRoutes, { assets: o.assets });
 
   return app;
 }

@@ -7,5 +7,7 @@ export const JOB_KINDS = [
   'blobs.collect',
   'blobs.sweep',
   'assets.bulkDelete',
+  'exports.build',
+  'exports.expire',
 ] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
