@@ -1,12 +1,13 @@
 // The `exports.build` job: writes a dataset's archive (§6.3) as a ZIP streamed into the blob
-// store's staging, then keeps it as a blob. Assets and annotations are read in keyset pages and at
-// most a few entries wait in the ZIP writer at any time, so memory does not grow with the bytes of
-// the dataset (only the ZIP central directory, ~100 bytes per entry, is held until the end).
-// Images are STOREd as they are; yazl switches to ZIP64 by itself past 4 GiB or 65,535 entries.
+// store's staging, then keeps it as a blob. Assets and annotations are read in keyset pages and
+// entries are written one at a time, each waiting for the disk, so memory does not grow with the
+// bytes of the dataset (only the ZIP central directory, a few hundred bytes per entry, is held
+// until the end). Images are STOREd as they are; zip-stream writes ZIP64 records by itself past
+// 4 GiB or 65,535 entries.
+/// <reference path="../types/zip-stream.d.ts" />
 import crypto from 'node:crypto';
-import { once } from 'node:events';
 import type { Readable } from 'node:stream';
-import yazl from 'yazl';
+import ZipStream, { type EntryData } from 'zip-stream';
 import { PermanentJobError } from '../jobs/worker.js';
 import { claimBlob } from '../store/blobs.js';
 import type { AssetServices } from './asset-services.js';
@@ -14,8 +15,6 @@ import { annotationLines, type LineAnnotation } from './export-lines.js';
 import type { ExportRow } from './exports.js';
 
 const PAGE = 500;
-/** Entries queued in the ZIP writer before the feeder waits for it. */
-const WINDOW = 32;
 
 export type Split = 'dump' | 'training' | 'validation';
 
@@ -116,11 +115,52 @@ export function splitScore(datasetId: string, assetId: string): number {
   return digest.readUIntBE(0, 6) / 2 ** 48;
 }
 
-interface FeedState {
-  failure: Error | undefined;
-  /** Wakes the feeder waiting for the ZIP writer (an entry started, or the build failed). */
-  wake: (() => void) | undefined;
+/** Streams the ZIP into staging; resolves with the staged object once every byte is on disk. */
+async function writeArchive(svc: AssetServices, row: ExportRow, splitOf: (assetId: string) => Split, signal: AbortSignal | undefined, options: BuildOptions) {
+  const zip = new ZipStream({ forceZip64: options.forceZip64 ?? false });
+  let failure: Error | undefined;
+  const fail = (err: Error) => {
+    if (failure) return;
+    failure = err;
+    zip.destroy(err);
+  };
+  zip.on('error', fail);
+  const onAbort = () => fail(signal?.reason instanceof Error ? signal.reason : new Error('the export job was interrupted'));
+  signal?.addEventListener('abort', onAbort, { once: true });
+  const stagedPromise = svc.blobs.stage(zip, { maxBytes: Number.MAX_SAFE_INTEGER });
+  // A staging failure (disk full, ...) stops the writer too; the promise is awaited below.
+  stagedPromise.catch((err: Error) => fail(err));
+  const add: AddEntry = (source, data) =>
+    new Promise<void>((resolve, reject) => {
+      if (failure) return reject(failure);
+      // Settles on the entry's callback, or when a failure elsewhere (staging, abort) closed the writer.
+      const onClose = () => reject(failure ?? new Error('the ZIP writer closed'));
+      zip.once('close', onClose);
+      zip.entry(source, data, (err) => {
+        zip.off('close', onClose);
+        if (err) fail(err);
+        if (failure) reject(failure);
+        else resolve();
+      });
+    });
+  try {
+    await feed(svc, row, add, splitOf);
+    zip.finalize();
+    const staged = await stagedPromise;
+    if (failure) {
+      await svc.blobs.discardStaged(staged.key);
+      throw failure;
+    }
+    return staged;
+  } catch (err) {
+    // A PermanentJobError says why in the user's terms; otherwise the first failure is the cause.
+    throw err instanceof PermanentJobError ? err : (failure ?? err);
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+  }
 }
+
+type AddEntry = (source: Buffer | Readable, data: EntryData) => Promise<void>;
 
 interface PageAsset {
   id: string;
@@ -131,74 +171,24 @@ interface PageAsset {
   height: number | null;
 }
 
-/** Streams the ZIP into staging; resolves with the staged object once every byte is on disk. */
-async function writeArchive(svc: AssetServices, row: ExportRow, splitOf: (assetId: string) => Split, signal: AbortSignal | undefined, options: BuildOptions) {
-  const zip = new yazl.ZipFile();
-  const output = zip.outputStream as unknown as Readable;
-  const state: FeedState = { failure: undefined, wake: undefined };
-  const fail = (err: Error) => {
-    if (state.failure) return;
-    state.failure = err;
-    output.destroy(err);
-    state.wake?.();
-  };
-  zip.on('error', fail);
-  const onAbort = () => fail(signal?.reason instanceof Error ? signal.reason : new Error('the export job was interrupted'));
-  signal?.addEventListener('abort', onAbort, { once: true });
-  const stagedPromise = svc.blobs.stage(output, { maxBytes: Number.MAX_SAFE_INTEGER });
-  // A staging failure (disk full, ...) stops the feeder too; the promise is awaited below.
-  stagedPromise.catch((err: Error) => fail(err));
-  try {
-    await feed(svc, row, zip, splitOf, state, options);
-    if (!state.failure) zip.end({ forceZip64Format: options.forceZip64 ?? false, comment: '' });
-    const staged = await stagedPromise;
-    const failure = state.failure as Error | undefined;
-    if (failure) {
-      await svc.blobs.discardStaged(staged.key);
-      throw failure;
-    }
-    return staged;
-  } catch (err) {
-    throw state.failure ?? err;
-  } finally {
-    signal?.removeEventListener('abort', onAbort);
-  }
-}
-
-async function feed(
-  svc: AssetServices,
-  row: ExportRow,
-  zip: yazl.ZipFile,
-  splitOf: (assetId: string) => Split,
-  state: FeedState,
-  options: BuildOptions,
-): Promise<void> {
+/** Adds every entry, one at a time (each waits until its bytes went to staging: flat memory). */
+async function feed(svc: AssetServices, row: ExportRow, add: AddEntry, splitOf: (assetId: string) => Split): Promise<void> {
   const { db } = svc.ctx;
   const withImages = row.format === 'ViFull';
   const normalized = row.normalized === 1;
-  const mtime = new Date(row.created_at);
-  const entryOptions = { mtime, mode: 0o100644, forceZip64Format: options.forceZip64 ?? false };
+  const date = new Date(row.created_at);
   const splits: Split[] = row.split_ratio === null ? ['dump'] : ['training', 'validation'];
   for (const split of splits) {
-    if (withImages) zip.addEmptyDirectory(`${split}/images/`, { mtime });
-    zip.addEmptyDirectory(`${split}/annotations/`, { mtime });
+    if (withImages) await add(Buffer.alloc(0), { name: `${split}/images/`, type: 'directory', date });
+    await add(Buffer.alloc(0), { name: `${split}/annotations/`, type: 'directory', date });
   }
   // Annotation files are named after the image's stem; a second image with the same stem in the
   // same split (cat.jpg, cat.png) gets its whole filename instead (cat.png.jsonl).
   const stems = new Map<Split, Set<string>>(splits.map((s) => [s, new Set<string>()]));
 
-  // Backpressure: image entries are opened lazily, in order; `started` counts those opened.
-  let queued = 0;
-  let started = 0;
-  const failed = () => state.failure;
-  const waitForWriter = async () => {
-    while (queued - started > WINDOW && !failed()) await new Promise<void>((r) => (state.wake = r));
-  };
-
   let done = 0;
   let after: string | undefined;
   for (;;) {
-    if (failed()) return;
     let q = db
       .selectFrom('assets')
       .select(['id', 'filename', 'sha256', 'size', 'width', 'height'])
@@ -212,32 +202,28 @@ async function feed(
     const annotations = await annotationsOf(svc, page.map((a) => a.id));
 
     for (const asset of page) {
-      const split = splitOf(asset.id);
       if (!safeEntryName(asset.filename)) {
         throw new PermanentJobError(`Cannot export asset ${asset.id}: its filename "${asset.filename}" cannot be a file name in a ZIP archive`);
       }
+      const split = splitOf(asset.id);
       if (withImages) {
-        const size = Number(asset.size);
-        queued++;
-        zip.addReadStreamLazy(`${split}/images/${asset.filename}`, { ...entryOptions, compress: false, size }, (cb) => {
-          started++;
-          state.wake?.();
-          const stream = svc.blobs.stream(asset.sha256);
-          stream.once('error', (err: NodeJS.ErrnoException) => {
-            const why = err.code === 'ENOENT' ? 'its bytes are missing from the blob store' : `its bytes could not be read (${err.message})`;
-            const e = new PermanentJobError(`Cannot export asset ${asset.id} (${asset.filename}): ${why}`);
-            zip.emit('error', e);
-          });
-          cb(null, stream);
-        });
+        const bytes = svc.blobs.stream(asset.sha256);
+        try {
+          await add(bytes, { name: `${split}/images/${asset.filename}`, store: true, date, mode: 0o644 });
+        } catch (err) {
+          bytes.destroy();
+          if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+            throw new PermanentJobError(`Cannot export asset ${asset.id} (${asset.filename}): its bytes are missing from the blob store`);
+          }
+          throw err;
+        }
       }
       const used = stems.get(split)!;
-      let stem = asset.filename.replace(/\.[^./]*$/, '');
+      let stem = asset.filename.replace(/\.[^.]*$/, '');
       if (used.has(stem)) stem = asset.filename;
       used.add(stem);
       const text = annotationLines(asset, annotations.get(asset.id) ?? [], normalized);
-      zip.addBuffer(Buffer.from(text, 'utf8'), `${split}/annotations/${stem}.jsonl`, { ...entryOptions, compress: text.length > 512 });
-      await waitForWriter();
+      await add(Buffer.from(text, 'utf8'), { name: `${split}/annotations/${stem}.jsonl`, store: text.length < 512, date, mode: 0o644 });
     }
     done += page.length;
     await db
@@ -245,14 +231,11 @@ async function feed(
       .set((eb) => ({ assets_done: done, updated_at: svc.ctx.now(), generation: eb('generation', '+', 1) }))
       .where('id', '=', row.id)
       .execute();
-    // Annotation buffers are written without backpressure: let the disk catch up after each page.
-    const out = zip.outputStream as unknown as Readable & { writableNeedDrain?: boolean };
-    if (out.writableNeedDrain && !failed()) await once(out, 'drain');
     if (page.length < PAGE) break;
   }
 }
 
-/** One path segment yazl and every unzip tool accept as it is. */
+/** One path segment every unzip tool accepts as it is. */
 const safeEntryName = (name: string) => name !== '' && name !== '.' && name !== '..' && !/[/\\\0]/.test(name);
 
 async function annotationsOf(svc: AssetServices, assetIds: string[]): Promise<Map<string, LineAnnotation[]>> {
