@@ -44,6 +44,8 @@ export interface AssetLimits {
   maxImagePixels: number;
   /** A blob touched by an upload this recently is never collected. */
   blobGcGraceMs: number;
+  /** How long a dataset export (and its archive) is kept after it finished. */
+  exportTtlMs: number;
 }
 
 export class ConfigError extends Error {
@@ -145,6 +147,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       downloadUrlTtlMs: int('VIREO_DOWNLOAD_URL_TTL_SECONDS', 3600, 1, 7 * 24 * 3600) * 1000,
       maxImagePixels: int('VIREO_MAX_IMAGE_PIXELS', 268_402_689, 1, 2 ** 50),
       blobGcGraceMs: int('VIREO_BLOB_GC_GRACE_SECONDS', 600, 0, 7 * 24 * 3600) * 1000,
+      exportTtlMs: int('VIREO_EXPORT_TTL_SECONDS', 24 * 3600, 1, 365 * 24 * 3600) * 1000,
     },
   };
   if (problems.length > 0) throw new ConfigError(problems);

@@ -12,6 +12,7 @@ import { assetRoutes } from './assets.js';
 import { KeyResolver, viAuthHook } from './auth.js';
 import { datasetRoutes } from './datasets.js';
 import { errorHandler, notFoundHandler } from './errors.js';
+import { exportFileRoutes, exportRoutes } from './exports.js';
 import { fileRoutes } from './files.js';
 import { keyRoutes } from './keys.js';
 import { limitsRoutes } from './limits.js';
@@ -98,9 +99,11 @@ export async function buildApp(o: AppOptions): Promise<App> {
     await vi.register(assetRoutes, { assets: o.assets });
     await vi.register(limitsRoutes, { assets: o.assets });
     await vi.register(annotationRoutes, { assets: o.assets });
+    await vi.register(exportRoutes, { assets: o.assets });
   });
   await app.register(fileRoutes, { assets: o.assets });
   await app.register(annotationFileRoutes, { assets: o.assets });
+  await app.register(exportFileRoutes, { assets: o.assets });
 
   return app;
 }

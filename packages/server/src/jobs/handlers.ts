@@ -5,6 +5,8 @@ import { collectBlobs, sweepBlobs } from '../domain/blob-gc.js';
 import { failBulkDeletion, runBulkDeletion } from '../domain/bulk-delete.js';
 import type { DomainContext } from '../domain/context.js';
 import { purgeDataset } from '../domain/datasets.js';
+import { buildExport } from '../domain/export-archive.js';
+import { expireExports, failExport } from '../domain/exports.js';
 import { expireSession } from '../domain/ingestion.js';
 import { JOB_KINDS } from './kinds.js';
 import { JobRegistry } from './registry.js';
@@ -35,6 +37,15 @@ export function createJobRegistry(ctx: DomainContext, assets: AssetServices): Jo
       onGiveUp: ({ sessionId }, error) => failImport(assets, sessionId, error),
     })
     .register<{ sessionId: string }>('annotations.expireImport', { run: ({ sessionId }) => expireImportSession(assets, sessionId) })
+    .register<{ exportId: string }>('exports.build', {
+      run: ({ exportId }, { signal }) => buildExport(assets, exportId, signal),
+      onGiveUp: ({ exportId }, error) => failExport(assets, exportId, error),
+    })
+    .register('exports.expire', {
+      // Often enough that an export is gone soon after its time (it is hidden from the API at once).
+      everyMs: Math.min(60_000, Math.max(1000, Math.floor(assets.limits.exportTtlMs / 4))),
+      run: async (_payload, { signal }) => void (await expireExports(assets, signal)),
+    })
     .register('jobs.prune', {
       everyMs: 3600_000,
       run: async () => {

@@ -9,5 +9,7 @@ export const JOB_KINDS = [
   'assets.bulkDelete',
   'annotations.import',
   'annotations.expireImport',
+  'exports.build',
+  'exports.expire',
 ] as const;
 export type JobKind = (typeof JOB_KINDS)[number];

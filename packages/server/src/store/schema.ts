@@ -256,6 +256,35 @@ export interface AnnotationImportProblemsTable {
   message: string;
 }
 
+export interface DatasetExportsTable {
+  id: string;
+  organization_id: string;
+  dataset_id: string;
+  /** ViFull | ViJsonl */
+  format: string;
+  /** 1: coordinates 0–1; 0: pixels. */
+  normalized: number;
+  /** Fraction of assets in training/; null: everything in dump/. */
+  split_ratio: number | null;
+  created_by: string;
+  created_at: number;
+  updated_at: number;
+  generation: number;
+  /** When a worker first began building the archive. */
+  started_at: number | null;
+  /** Assets the archive will hold, and how many are written so far (progress). */
+  assets_total: number;
+  assets_done: number;
+  /** The finished archive, a blob. */
+  archive_sha256: string | null;
+  archive_size: number | null;
+  finished_at: number | null;
+  /** Why the archive could not be built (then the Finished condition is FailedReach). */
+  failure: string | null;
+  /** The export and its archive are removed after this time. */
+  expires_at: number;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   api_keys: ApiKeysTable;
@@ -271,4 +300,5 @@ export interface Database {
   annotation_import_files: AnnotationImportFilesTable;
   annotation_import_rows: AnnotationImportRowsTable;
   annotation_import_problems: AnnotationImportProblemsTable;
+  dataset_exports: DatasetExportsTable;
 }
