@@ -15,7 +15,7 @@ import { createMetrics } from './http/metrics.js';
 import { createJobRegistry } from './jobs/handlers.js';
 import { JobQueue } from './jobs/queue.js';
 import { JobWorker } from './jobs/worker.js';
-import * as media from './media/interim.js';
+import * as media from './media/index.js';
 import { CommitQueue } from './store/commit-queue.js';
 import { openStore } from './store/db.js';
 
