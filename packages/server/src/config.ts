@@ -1,6 +1,7 @@
 // Environment -> typed, validated configuration. Every problem is reported at once, each naming
 // the variable to fix, and the server does not start until they are fixed.
 import path from 'node:path';
+import { parseAllowList, EMPTY_ALLOW_LIST, type AllowList } from './domain/url-allow.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -28,6 +29,15 @@ export interface Config {
   /** Seconds to wait for in-flight requests and jobs on shutdown. */
   shutdownGraceSeconds: number;
   assets: AssetLimits;
+  /** Server-side fetches of user-supplied URLs (docs/configuration.md, "URL ingest"). */
+  urlIngest: UrlIngestConfig;
+}
+
+export interface UrlIngestConfig {
+  /** Hosts and ranges a URL fetch may reach besides public addresses (VIREO_URL_INGEST_ALLOW). */
+  allow: AllowList;
+  /** Whole fetch, redirects and body included. */
+  timeoutMs: number;
 }
 
 /** Limits and lifetimes of asset ingestion and downloads (docs/configuration.md, "Assets"). */
@@ -115,6 +125,13 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     problems.push('VIREO_INIT_ORGANIZATION_ID: must be 1-64 characters from A-Z a-z 0-9 - (no "_", no "/")');
   }
 
+  let urlIngestAllow = EMPTY_ALLOW_LIST;
+  try {
+    urlIngestAllow = parseAllowList(read('VIREO_URL_INGEST_ALLOW'));
+  } catch (err) {
+    problems.push(`VIREO_URL_INGEST_ALLOW: ${(err as Error).message}; give comma-separated host names, IP addresses or CIDR ranges`);
+  }
+
   const config: Config = {
     port,
     host: read('HOST') ?? 'localhost',
@@ -145,6 +162,10 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       downloadUrlTtlMs: int('VIREO_DOWNLOAD_URL_TTL_SECONDS', 3600, 1, 7 * 24 * 3600) * 1000,
       maxImagePixels: int('VIREO_MAX_IMAGE_PIXELS', 268_402_689, 1, 2 ** 50),
       blobGcGraceMs: int('VIREO_BLOB_GC_GRACE_SECONDS', 600, 0, 7 * 24 * 3600) * 1000,
+    },
+    urlIngest: {
+      allow: urlIngestAllow,
+      timeoutMs: int('VIREO_URL_INGEST_TIMEOUT_SECONDS', 600, 1, 24 * 3600) * 1000,
     },
   };
   if (problems.length > 0) throw new ConfigError(problems);
