@@ -36,8 +36,6 @@ export interface Config {
 export interface UrlIngestConfig {
   /** Hosts and ranges a URL fetch may reach besides public addresses (VIREO_URL_INGEST_ALLOW). */
   allow: AllowList;
-  /** Whole fetch, redirects and body included. */
-  timeoutMs: number;
 }
 
 /** Limits and lifetimes of asset ingestion and downloads (docs/configuration.md, "Assets"). */
@@ -165,7 +163,6 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     },
     urlIngest: {
       allow: urlIngestAllow,
-      timeoutMs: int('VIREO_URL_INGEST_TIMEOUT_SECONDS', 600, 1, 24 * 3600) * 1000,
     },
   };
   if (problems.length > 0) throw new ConfigError(problems);
