@@ -52,6 +52,16 @@ export interface AssetLimits {
   maxImagePixels: number;
   /** A blob touched by an upload this recently is never collected. */
   blobGcGraceMs: number;
+  /** TwelveLabs surface (docs/twelvelabs.md): largest video/audio file of a direct upload. */
+  tlDirectMaxBytes: number;
+  /** TwelveLabs surface: largest video/audio file fetched by URL. */
+  tlUrlMaxBytes: number;
+  /** TwelveLabs surface: largest image, however it arrives. */
+  tlImageMaxBytes: number;
+  /** TwelveLabs surface: how much of a refused upload's body is read (and discarded) so the client gets the 413. */
+  tlDrainMaxBytes: number;
+  /** TwelveLabs surface: time limit of one URL download. */
+  tlUrlTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -160,6 +170,11 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       downloadUrlTtlMs: int('VIREO_DOWNLOAD_URL_TTL_SECONDS', 3600, 1, 7 * 24 * 3600) * 1000,
       maxImagePixels: int('VIREO_MAX_IMAGE_PIXELS', 268_402_689, 1, 2 ** 50),
       blobGcGraceMs: int('VIREO_BLOB_GC_GRACE_SECONDS', 600, 0, 7 * 24 * 3600) * 1000,
+      tlDirectMaxBytes: int('VIREO_TL_DIRECT_MAX_BYTES', 200 * 1024 * 1024, 1, 2 ** 50),
+      tlUrlMaxBytes: int('VIREO_TL_URL_MAX_BYTES', 4 * 1024 ** 3, 1, 2 ** 50),
+      tlImageMaxBytes: int('VIREO_TL_IMAGE_MAX_BYTES', 32 * 1024 * 1024, 1, 2 ** 50),
+      tlDrainMaxBytes: int('VIREO_TL_DRAIN_MAX_BYTES', 1024 ** 3, 0, 2 ** 50),
+      tlUrlTimeoutMs: int('VIREO_TL_URL_TIMEOUT_SECONDS', 600, 1, 24 * 3600) * 1000,
     },
     urlIngest: {
       allow: urlIngestAllow,

@@ -8,6 +8,7 @@ export * from './exports.js';
 export * from './keys.js';
 export * from './media.js';
 export * from './organizations.js';
+export * from './twelvelabs.js';
 
 export interface PageOf<T> {
   items: T[];

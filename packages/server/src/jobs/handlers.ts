@@ -5,6 +5,8 @@ import { failBulkDeletion, runBulkDeletion } from '../domain/bulk-delete.js';
 import type { DomainContext } from '../domain/context.js';
 import { purgeDataset } from '../domain/datasets.js';
 import { expireSession } from '../domain/ingestion.js';
+import { failAsset, processAsset } from '../domain/twelvelabs-assets.js';
+import { fetchAsset } from '../domain/twelvelabs-url.js';
 import { JOB_KINDS } from './kinds.js';
 import { JobRegistry } from './registry.js';
 
@@ -28,6 +30,16 @@ export function createJobRegistry(ctx: DomainContext, assets: AssetServices): Jo
     .register<{ sessionId: string }>('assets.bulkDelete', {
       run: ({ sessionId }, { signal }) => runBulkDeletion(assets, sessionId, signal),
       onGiveUp: ({ sessionId }, error) => failBulkDeletion(assets, sessionId, error),
+    })
+    .register<{ assetId: string }>('twelvelabs.process', {
+      maxAttempts: 3,
+      run: ({ assetId }) => processAsset(assets, assetId),
+      onGiveUp: ({ assetId }, error) => failAsset(assets, assetId, `Processing failed: ${error}`),
+    })
+    .register<{ assetId: string; url: string }>('twelvelabs.fetch', {
+      maxAttempts: 3,
+      run: ({ assetId, url }, { signal }) => fetchAsset(assets, assetId, url, signal),
+      onGiveUp: ({ assetId }, error) => failAsset(assets, assetId, `The download failed: ${error}`),
     })
     .register('jobs.prune', {
       everyMs: 3600_000,

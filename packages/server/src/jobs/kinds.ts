@@ -7,5 +7,7 @@ export const JOB_KINDS = [
   'blobs.collect',
   'blobs.sweep',
   'assets.bulkDelete',
+  'twelvelabs.process',
+  'twelvelabs.fetch',
 ] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
