@@ -1,6 +1,7 @@
 // Environment -> typed, validated configuration. Every problem is reported at once, each naming
 // the variable to fix, and the server does not start until they are fixed.
 import path from 'node:path';
+import { parseAllowList, EMPTY_ALLOW_LIST, type AllowList } from './domain/url-allow.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -28,6 +29,13 @@ export interface Config {
   /** Seconds to wait for in-flight requests and jobs on shutdown. */
   shutdownGraceSeconds: number;
   assets: AssetLimits;
+  /** Server-side fetches of user-supplied URLs (docs/configuration.md, "URL ingest"). */
+  urlIngest: UrlIngestConfig;
+}
+
+export interface UrlIngestConfig {
+  /** Hosts and ranges a URL fetch may reach besides public addresses (VIREO_URL_INGEST_ALLOW). */
+  allow: AllowList;
 }
 
 /** Limits and lifetimes of asset ingestion and downloads (docs/configuration.md, "Assets"). */
@@ -125,6 +133,13 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     problems.push('VIREO_INIT_ORGANIZATION_ID: must be 1-64 characters from A-Z a-z 0-9 - (no "_", no "/")');
   }
 
+  let urlIngestAllow = EMPTY_ALLOW_LIST;
+  try {
+    urlIngestAllow = parseAllowList(read('VIREO_URL_INGEST_ALLOW'));
+  } catch (err) {
+    problems.push(`VIREO_URL_INGEST_ALLOW: ${(err as Error).message}; give comma-separated host names, IP addresses or CIDR ranges`);
+  }
+
   const config: Config = {
     port,
     host: read('HOST') ?? 'localhost',
@@ -160,6 +175,9 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       tlImageMaxBytes: int('VIREO_TL_IMAGE_MAX_BYTES', 32 * 1024 * 1024, 1, 2 ** 50),
       tlDrainMaxBytes: int('VIREO_TL_DRAIN_MAX_BYTES', 1024 ** 3, 0, 2 ** 50),
       tlUrlTimeoutMs: int('VIREO_TL_URL_TIMEOUT_SECONDS', 600, 1, 24 * 3600) * 1000,
+    },
+    urlIngest: {
+      allow: urlIngestAllow,
     },
   };
   if (problems.length > 0) throw new ConfigError(problems);
