@@ -227,6 +227,11 @@ describeEachDialect('twelvelabs wire protocol', (dialect) => {
     expect(viB.json.filename).toBe(`same (${b.json._id}).png`);
     const filtered = await call('GET', '/v1.3/assets?filename=SAME');
     expect(filtered.json.data.map((x: any) => x._id).sort()).toEqual([a.json._id, b.json._id].sort());
+    // LIKE wildcards in the filter are plain characters.
+    const underscore = await post([{ name: 'method', value: 'direct' }, file(await noiseImage('png', 47), 'a_b%c.png')]);
+    await post([{ name: 'method', value: 'direct' }, file(await noiseImage('png', 48), 'axbyc.png')]);
+    const literal = await call('GET', `/v1.3/assets?filename=${encodeURIComponent('A_B%')}`);
+    expect(literal.json.data.map((x: any) => x._id)).toEqual([underscore.json._id]);
     expect((await s.request('DELETE', `${base}/${b.json._id}`)).status).toBeLessThan(300);
     expectError(await call('GET', `/v1.3/assets/${b.json._id}`), 404, 'resource_not_exist');
   });
