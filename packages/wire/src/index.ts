@@ -10,6 +10,7 @@ export * from './keys.js';
 export * from './limits.js';
 export * from './media.js';
 export * from './organizations.js';
+export * from './twelvelabs.js';
 
 export interface PageOf<T> {
   items: T[];

@@ -19,6 +19,8 @@ import { limitsRoutes } from './limits.js';
 import type { Metrics } from './metrics.js';
 import { opsRoutes } from './ops.js';
 import { organizationRoutes } from './organizations.js';
+import { twelvelabsAuthHook } from './twelvelabs-auth.js';
+import { twelvelabsRoutes } from './twelvelabs.js';
 import type { App } from './types.js';
 import { parseJsonBody, validatorCompiler } from './validation.js';
 
@@ -104,6 +106,13 @@ export async function buildApp(o: AppOptions): Promise<App> {
   await app.register(fileRoutes, { assets: o.assets });
   await app.register(annotationFileRoutes, { assets: o.assets });
   await app.register(exportFileRoutes, { assets: o.assets });
+  await app.register(
+    async (tl) => {
+      tl.addHook('onRequest', twelvelabsAuthHook(keys));
+      await tl.register(twelvelabsRoutes, { assets: o.assets });
+    },
+    { prefix: '/v1.3' },
+  );
 
   return app;
 }

@@ -8,6 +8,8 @@ import { purgeDataset } from '../domain/datasets.js';
 import { buildExport } from '../domain/export-archive.js';
 import { expireExports, failExport } from '../domain/exports.js';
 import { expireSession } from '../domain/ingestion.js';
+import { failAsset, processAsset } from '../domain/twelvelabs-assets.js';
+import { fetchAsset } from '../domain/twelvelabs-url.js';
 import { JOB_KINDS } from './kinds.js';
 import { JobRegistry } from './registry.js';
 
@@ -45,6 +47,16 @@ export function createJobRegistry(ctx: DomainContext, assets: AssetServices): Jo
       // Often enough that an export is gone soon after its time (it is hidden from the API at once).
       everyMs: Math.min(60_000, Math.max(1000, Math.floor(assets.limits.exportTtlMs / 4))),
       run: async (_payload, { signal }) => void (await expireExports(assets, signal)),
+    })
+    .register<{ assetId: string }>('twelvelabs.process', {
+      maxAttempts: 3,
+      run: ({ assetId }) => processAsset(assets, assetId),
+      onGiveUp: ({ assetId }, error) => failAsset(assets, assetId, `Processing failed: ${error}`),
+    })
+    .register<{ assetId: string; url: string }>('twelvelabs.fetch', {
+      maxAttempts: 3,
+      run: ({ assetId, url }, { signal, attempt }) => fetchAsset(assets, assetId, url, { signal, lastAttempt: attempt >= 3 }),
+      onGiveUp: ({ assetId }, error) => failAsset(assets, assetId, `The download failed: ${error}`),
     })
     .register('jobs.prune', {
       everyMs: 3600_000,

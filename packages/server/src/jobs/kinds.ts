@@ -11,5 +11,7 @@ export const JOB_KINDS = [
   'annotations.expireImport',
   'exports.build',
   'exports.expire',
+  'twelvelabs.process',
+  'twelvelabs.fetch',
 ] as const;
 export type JobKind = (typeof JOB_KINDS)[number];

@@ -6,6 +6,8 @@ export interface OrganizationsTable {
   owner_user_id: string;
   created_at: number;
   last_access: number;
+  /** The dataset of the TwelveLabs surface (migration 0006), created on first use. */
+  media_library_id?: string | null;
 }
 
 export interface ApiKeysTable {
@@ -64,6 +66,21 @@ export interface AssetsTable {
   contents_updated_at: number;
   generation: number;
   thumbnail_sha256: string | null;
+  // Migration 0006 (TwelveLabs surface). Optional here because rows written before it (and Vi
+  // ingestion) leave them to their defaults; selects always return them.
+  /** direct | url | multipart when created through /v1.3; null for Vi uploads. */
+  tl_method?: string | null;
+  /** processing | ready | failed; 'ready' for Vi uploads. */
+  processing_status?: string;
+  processing_error?: string | null;
+  /** The TwelveLabs client's name for the file when `filename` had to be made unique. */
+  original_filename?: string | null;
+  duration_ms?: number | null;
+  video_codec?: string | null;
+  audio_codec?: string | null;
+  fps?: number | null;
+  sample_rate?: number | null;
+  channels?: number | null;
 }
 
 export interface AnnotationsTable {
