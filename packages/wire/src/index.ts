@@ -15,3 +15,4 @@ export interface PageOf<T> {
   nextPage: string | null;
   prevPage: string | null;
 }
+export * from './twelvelabs-multipart.js';

@@ -9,5 +9,7 @@ export const JOB_KINDS = [
   'assets.bulkDelete',
   'twelvelabs.process',
   'twelvelabs.fetch',
+  'multipart.assemble',
+  'multipart.sweep',
 ] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
