@@ -75,7 +75,7 @@ export async function checkStaged(svc: AssetServices, staged: StagedObject, meth
   const sniffed = await sniff(new CachedReader(svc.blobs.openStaged(staged.key, staged.size)));
   if (sniffed.kind === 'other') {
     const what = sniffed.mime ? `The file is ${sniffed.label}` : 'The content of the file is of no recognised type';
-    throw new AppError('UnsupportedMediaType', `${what}; accepted: video, audio and images`, { detail: 'parameter_invalid' });
+    throw invalid(`${what}; accepted: video, audio and images`, 'parameter_invalid');
   }
   const kind = sniffed.kind === 'image' ? 'image' : 'av';
   const max = maxBytesFor(svc, method, kind);
@@ -365,13 +365,21 @@ export async function deleteTlAsset(svc: AssetServices, organizationId: string, 
   if (deleted) svc.ctx.jobs.notify();
 }
 
-/** Replaces (or, with `merge`, updates key by key) the asset's user metadata; null clears it. */
-export async function setUserMetadata(svc: AssetServices, organizationId: string, assetId: string, metadata: UserMetadata | null, merge: boolean): Promise<AssetRow> {
+/** Replaces (or, with `merge`, updates key by key, dropping `removed`) the asset's user metadata; null clears it. */
+export async function setUserMetadata(
+  svc: AssetServices,
+  organizationId: string,
+  assetId: string,
+  metadata: UserMetadata | null,
+  merge: boolean,
+  removed: string[] = [],
+): Promise<AssetRow> {
   return svc.commits.run(async (trx) => {
     const datasetId = await findMediaLibrary({ ...svc.ctx, db: trx }, organizationId);
     const asset = datasetId ? await assetStore.findAsset(trx, datasetId, assetId) : undefined;
     if (!asset) throw new AppError('NotFound', `Resource with id ${assetId} does not exist in assets.`, { detail: 'resource_not_exist' });
-    const next = merge ? { ...(JSON.parse(asset.custom_metadata) as UserMetadata), ...(metadata ?? {}) } : (metadata ?? {});
+    const next: UserMetadata = merge ? { ...(JSON.parse(asset.custom_metadata) as UserMetadata), ...(metadata ?? {}) } : { ...(metadata ?? {}) };
+    for (const key of removed) delete next[key];
     const custom = JSON.stringify(next);
     const now = svc.ctx.now();
     await trx

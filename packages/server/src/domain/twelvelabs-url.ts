@@ -8,14 +8,10 @@ import * as assetStore from '../store/assets.js';
 
 /**
  * Downloads `url` into blob staging, refusing addresses the operator did not allow, stopping past
- * `maxBytes` or `timeoutMs`. Throws UrlFetchRefused for anything that retrying cannot fix.
+ * `maxBytes` or `timeoutMs` (url-fetch.ts's fetchToStaging, bound to the allow list in main.ts).
+ * Its errors' messages are shown to users as the asset's error.
  */
 export type UrlFetcher = (url: string, options: { maxBytes: number; timeoutMs: number; signal?: AbortSignal }) => Promise<StagedObject>;
-
-/** A download that will not succeed on a retry (refused address, 4xx, too large, bad URL). */
-export class UrlFetchRefused extends Error {
-  override name = 'UrlFetchRefused';
-}
 
 /** The `twelvelabs.fetch` job. */
 export async function fetchAsset(svc: AssetServices, assetId: string, url: string, signal?: AbortSignal): Promise<void> {

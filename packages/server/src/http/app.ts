@@ -16,6 +16,8 @@ import { keyRoutes } from './keys.js';
 import type { Metrics } from './metrics.js';
 import { opsRoutes } from './ops.js';
 import { organizationRoutes } from './organizations.js';
+import { twelvelabsAuthHook } from './twelvelabs-auth.js';
+import { twelvelabsRoutes } from './twelvelabs.js';
 import type { App } from './types.js';
 import { parseJsonBody, validatorCompiler } from './validation.js';
 
@@ -96,6 +98,13 @@ export async function buildApp(o: AppOptions): Promise<App> {
     await vi.register(assetRoutes, { assets: o.assets });
   });
   await app.register(fileRoutes, { assets: o.assets });
+  await app.register(
+    async (tl) => {
+      tl.addHook('onRequest', twelvelabsAuthHook(keys));
+      await tl.register(twelvelabsRoutes, { assets: o.assets });
+    },
+    { prefix: '/v1.3' },
+  );
 
   return app;
 }
