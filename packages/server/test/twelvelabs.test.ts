@@ -10,6 +10,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { TwelvelabsApiClient, TwelvelabsApiError } from 'twelvelabs-js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { openStore } from '../src/store/db.js';
 import { describeEachDialect, tempDir } from './support/dialects.js';
 import { MEDIA_FIXTURES_DIR } from './support/media-fixtures.js';
 import { startTestServer, waitFor, type TestServer } from './support/server.js';
@@ -216,6 +217,22 @@ describeEachDialect('twelvelabs assets (twelvelabs-js 1.3.4)', (dialect) => {
     const missing = await ready(((await client.assets.create({ method: 'url', url: `${filesUrl}/nope.mp4` })) as any).id);
     expect(missing.status).toBe('failed');
     expect(missing.error.message).toMatch(/404/);
+
+    // A connection refused is retried (backoff 1 s, 2 s), then fails the asset: never stuck in processing.
+    const closed = http.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const closedPort = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const unreachable = await ready(((await client.assets.create({ method: 'url', url: `http://127.0.0.1:${closedPort}/x.mp4` })) as any).id);
+    expect(unreachable.status).toBe('failed');
+    expect(unreachable.error.message).toMatch(/refused the connection/);
+    const store = await openStore(s.server.config.database);
+    try {
+      const job = await store.db.selectFrom('jobs').select(['attempts', 'status']).where('kind', '=', 'twelvelabs.fetch').where('payload', 'like', `%${unreachable.id}%`).executeTakeFirstOrThrow();
+      expect(job).toEqual({ attempts: 3, status: 'done' });
+    } finally {
+      await store.close();
+    }
 
     const refused = (await client.assets.create({ method: 'url', url: 'http://169.254.169.254/latest/meta-data', filename: 'meta.mp4' })) as any;
     const failed = await ready(refused.id);

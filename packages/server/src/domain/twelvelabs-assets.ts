@@ -4,6 +4,7 @@
 // `ready` or `failed` (with a message). URL and multipart assets exist before their bytes do: their
 // row then has no blob (sha256 '') until the bytes are attached.
 import path from 'node:path';
+import { sql } from 'kysely';
 import type { StagedObject } from '../blobs/store.js';
 import { CachedReader } from '../media/reader.js';
 import { sniff } from '../media/sniff.js';
@@ -340,7 +341,8 @@ export async function listTlAssets(svc: AssetServices, organizationId: string, r
   if (r.kinds) q = q.where('kind', 'in', r.kinds);
   if (r.filename !== undefined && r.filename !== '') {
     const pattern = `%${r.filename.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    q = q.where(({ eb, fn, ref }) => eb(fn('lower', [fn.coalesce(ref('original_filename'), ref('filename'))]), 'like', pattern));
+    // SQLite's LIKE has no escape character unless told; PostgreSQL's default is the same backslash.
+    q = q.where(sql<boolean>`lower(coalesce(original_filename, filename)) like ${pattern} escape '\\'`);
   }
   const counted = await q.select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
   const items = await q

@@ -5,6 +5,7 @@ import type { StagedObject } from '../blobs/store.js';
 import type { AssetServices } from './asset-services.js';
 import { attachStaged, failAsset, hasBytes } from './twelvelabs-assets.js';
 import * as assetStore from '../store/assets.js';
+import { UrlFetchError } from './url-fetch.js';
 
 /**
  * Downloads `url` into blob staging, refusing addresses the operator did not allow, stopping past
@@ -13,8 +14,15 @@ import * as assetStore from '../store/assets.js';
  */
 export type UrlFetcher = (url: string, options: { maxBytes: number; timeoutMs: number; signal?: AbortSignal }) => Promise<StagedObject>;
 
-/** The `twelvelabs.fetch` job. */
-export async function fetchAsset(svc: AssetServices, assetId: string, url: string, signal?: AbortSignal): Promise<void> {
+/** Failures worth another try (the job retries with backoff, then fails the asset): network trouble, timeouts, 5xx. */
+function transient(err: unknown): boolean {
+  if (!(err instanceof UrlFetchError)) return false;
+  return err.reason === 'network' || err.reason === 'timeout' || (err.reason === 'http-status' && (err.status ?? 0) >= 500);
+}
+
+/** The `twelvelabs.fetch` job; `lastAttempt` turns a transient failure into the asset's failure. */
+export async function fetchAsset(svc: AssetServices, assetId: string, url: string, o: { signal?: AbortSignal; lastAttempt?: boolean } = {}): Promise<void> {
+  const { signal } = o;
   const asset = await assetStore.findAssetById(svc.ctx.db, assetId);
   if (!asset || asset.processing_status !== 'processing' || hasBytes(asset)) return; // deleted or done
   if (!svc.urlFetcher) {
@@ -30,6 +38,7 @@ export async function fetchAsset(svc: AssetServices, assetId: string, url: strin
     });
   } catch (err) {
     if (signal?.aborted) throw err; // shutting down: the job runs again
+    if (transient(err) && !o.lastAttempt) throw err;
     await failAsset(svc, assetId, `Could not download ${redact(url)}: ${(err as Error).message}`);
     return;
   }

@@ -39,7 +39,7 @@ export function createJobRegistry(ctx: DomainContext, assets: AssetServices): Jo
     })
     .register<{ assetId: string; url: string }>('twelvelabs.fetch', {
       maxAttempts: 3,
-      run: ({ assetId, url }, { signal }) => fetchAsset(assets, assetId, url, signal),
+      run: ({ assetId, url }, { signal, attempt }) => fetchAsset(assets, assetId, url, { signal, lastAttempt: attempt >= 3 }),
       onGiveUp: ({ assetId }, error) => failAsset(assets, assetId, `The download failed: ${error}`),
     })
     .register<{ uploadId: string }>('multipart.assemble', {
