@@ -48,6 +48,7 @@ const opts = {
   database: args.database ?? 'sqlite',
   cpuProf: args['cpu-prof'] === 'true',
   sqlTiming: args['sql-timing'] === 'true',
+  perf: args.perf === 'true',
   keep: args.keep === 'true',
 };
 const contenders = CONTENDERS.filter((c) => !opts.only || opts.only.includes(c.name));
@@ -62,19 +63,19 @@ try {
   console.log(`files: ${files.length} JPEGs, ${(totalBytes / files.length / 1024).toFixed(1)} KiB mean, ${(totalBytes / 2 ** 20).toFixed(0)} MiB in all (made in ${Math.round(performance.now() - t)} ms)`);
   console.log(`client: undici, ${opts.concurrency} PUTs in flight over keep-alive; vireo database: ${opts.database}; nginx workers: ${opts.workers}`);
   for (const c of contenders) console.log(`  ${c.name}: ${c.describe}`);
-  if (opts.cpuProf) fs.mkdirSync(profDir, { recursive: true });
+  if (opts.cpuProf || opts.perf) fs.mkdirSync(profDir, { recursive: true });
 
   const results = Object.fromEntries(contenders.map((c) => [c.name, []]));
   for (let rep = 0; rep < opts.reps; rep++) {
     const order = contenders.map((_, i) => contenders[(i + rep) % contenders.length]);
     for (const c of order) {
       const database = c.name === 'nginx' ? undefined : opts.database === 'postgres' ? await postgresDatabase() : undefined;
-      const inst = await c.start({ tmp, workers: opts.workers, database, cpuProf: opts.cpuProf ? profDir : undefined, sqlTiming: opts.sqlTiming });
+      const inst = await c.start({ tmp, workers: opts.workers, database, cpuProf: opts.cpuProf ? profDir : undefined, sqlTiming: opts.sqlTiming, perf: opts.perf });
       try {
         const client0 = process.cpuUsage();
         const r = await c.run(inst, files, opts);
         const client = process.cpuUsage(client0);
-        r.clientCpu = (client.user + client.system) / 1e6;
+        r.clientCpu = { user: client.user / 1e6, system: client.system / 1e6 };
         results[c.name].push(r);
         const fps = files.length / (r.ms / 1000);
         const extra = Object.entries({ ...r.details, ...(r.extra ?? {}) })
@@ -83,7 +84,7 @@ try {
         console.log(
           `rep ${rep + 1} ${c.name.padEnd(6)} ${fps.toFixed(0).padStart(6)} files/s  ${(r.ms / 1000).toFixed(2)} s  ` +
             `PUT p50 ${percentile(r.latencies, 50).toFixed(1)} ms p99 ${percentile(r.latencies, 99).toFixed(1)} ms  ` +
-            `server CPU ${((r.serverCpu / files.length) * 1000).toFixed(2)} ms/file, client CPU ${((r.clientCpu / files.length) * 1000).toFixed(2)} ms/file` +
+            `CPU ms/file (user+sys): server ${perFile(r.serverCpu)}, client ${perFile(r.clientCpu)}` +
             (extra ? `  [${extra}]` : ''),
         );
       } finally {
@@ -107,6 +108,11 @@ try {
 } finally {
   if (!opts.keep) fs.rmSync(tmp, { recursive: true, force: true });
   else console.log(`kept ${tmp}`);
+}
+
+function perFile(cpu) {
+  const ms = (s) => ((s / opts.files) * 1000).toFixed(2);
+  return `${ms(cpu.user)}+${ms(cpu.system)}`;
 }
 
 function loadavg() {

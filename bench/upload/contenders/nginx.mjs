@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { putAll } from '../client.mjs';
-import { cpuSeconds, freePort, stopProcess } from '../procs.mjs';
+import { cpuSeconds, cpuSince, freePort, stopProcess } from '../procs.mjs';
 
 export function ensureNginx() {
   const found = findNginx();
@@ -95,7 +95,7 @@ http {
     const t0 = performance.now();
     const latencies = await putAll(targets, concurrency);
     const ms = performance.now() - t0;
-    const serverCpu = cpuSeconds(inst.child.pid) - cpu0;
+    const serverCpu = cpuSince(inst.child.pid, cpu0);
     const stored = fs.readdirSync(path.join(inst.root, 'files', 'bench')).length;
     if (stored !== files.length) throw new Error(`nginx stored ${stored} of ${files.length} files`);
     return { ms, latencies, serverCpu, details: {} };
