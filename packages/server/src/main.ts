@@ -10,6 +10,7 @@ import { UrlSigner } from './blobs/signed-urls.js';
 import type { AssetServices } from './domain/asset-services.js';
 import { bootstrap, type BootstrapResult } from './domain/bootstrap.js';
 import type { DomainContext } from './domain/context.js';
+import { fetchToStaging } from './domain/url-fetch.js';
 import { buildApp } from './http/app.js';
 import { createMetrics } from './http/metrics.js';
 import { createJobRegistry } from './jobs/handlers.js';
@@ -55,6 +56,7 @@ export async function startServer(config: Config, options: { log?: Logger } = {}
       limits: config.assets,
       commits: new CommitQueue(store.db),
       media,
+      urlFetcher: async (url, o) => (await fetchToStaging(url, { ...o, allow: config.urlIngest.allow, blobs })).staged,
       publicUrl: () => {
         if (publicUrl === undefined) throw new Error('the public URL is known once the server listens');
         return publicUrl;
