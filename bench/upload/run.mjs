@@ -83,7 +83,7 @@ try {
           .join(', ');
         console.log(
           `rep ${rep + 1} ${c.name.padEnd(6)} ${fps.toFixed(0).padStart(6)} files/s  ${(r.ms / 1000).toFixed(2)} s  ` +
-            `PUT p50 ${percentile(r.latencies, 50).toFixed(1)} ms p99 ${percentile(r.latencies, 99).toFixed(1)} ms  ` +
+            (r.latencies.length ? `PUT p50 ${percentile(r.latencies, 50).toFixed(1)} ms p99 ${percentile(r.latencies, 99).toFixed(1)} ms  ` : '') +
             `CPU ms/file (user+sys): server ${perFile(r.serverCpu)}, client ${perFile(r.clientCpu)}` +
             (extra ? `  [${extra}]` : ''),
         );
