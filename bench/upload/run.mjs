@@ -2,7 +2,7 @@
 // bench/upload: files/s of uploading many ~100 KB images to Vireo through the Vi flow, beside an
 // nginx WebDAV PUT baseline of the same files with the same client, in the same run.
 //
-//   npm run bench -- upload [--files=2000] [--kb=100] [--reps=3] [--concurrency=16]
+//   npm run bench -- upload [--files=2000] [--kb=100] [--reps=3] [--concurrency=16] [--warmup=64]
 //                           [--only=nginx,vireo] [--database=postgres] [--cpu-prof] [--nginx-workers=auto]
 //   node bench/upload/run.mjs …   (after `npm run build`)
 //
@@ -43,6 +43,8 @@ const opts = {
   reps: Number(args.reps ?? 3),
   concurrency: Number(args.concurrency ?? 16),
   sessionFiles: Number(args['session-files'] ?? 10_000),
+  warmup: Number(args.warmup ?? 64),
+  nginxFanout: args['nginx-fanout'] === 'true',
   workers: args['nginx-workers'] ?? 'auto',
   only: args.only ? args.only.split(',') : undefined,
   database: args.database ?? 'sqlite',
@@ -60,8 +62,11 @@ try {
   let t = performance.now();
   const files = await generateImages(path.join(tmp, 'images'), opts.files, opts.kb * 1024);
   const totalBytes = files.reduce((n, f) => n + f.size, 0);
+  // Each fresh server first takes a few other files, untimed: one-time costs (lazy compilation
+  // of route serializers, JIT warm-up) are not what files/s should measure.
+  const warmFiles = opts.warmup > 0 ? await generateImages(path.join(tmp, 'warmup'), opts.warmup, opts.kb * 1024) : [];
   console.log(`files: ${files.length} JPEGs, ${(totalBytes / files.length / 1024).toFixed(1)} KiB mean, ${(totalBytes / 2 ** 20).toFixed(0)} MiB in all (made in ${Math.round(performance.now() - t)} ms)`);
-  console.log(`client: undici, ${opts.concurrency} PUTs in flight over keep-alive; vireo database: ${opts.database}; nginx workers: ${opts.workers}`);
+  console.log(`client: undici, ${opts.concurrency} PUTs in flight over keep-alive; vireo database: ${opts.database}; nginx workers: ${opts.workers}${opts.nginxFanout ? ', nginx stores under ab/cd/ directories' : ''}`);
   for (const c of contenders) console.log(`  ${c.name}: ${c.describe}`);
   if (opts.cpuProf || opts.perf) fs.mkdirSync(profDir, { recursive: true });
 
@@ -72,6 +77,7 @@ try {
       const database = c.name === 'nginx' ? undefined : opts.database === 'postgres' ? await postgresDatabase() : undefined;
       const inst = await c.start({ tmp, workers: opts.workers, database, cpuProf: opts.cpuProf ? profDir : undefined, sqlTiming: opts.sqlTiming, perf: opts.perf });
       try {
+        if (warmFiles.length && c.warmUp) await c.warmUp(inst, warmFiles, opts);
         const client0 = process.cpuUsage();
         const r = await c.run(inst, files, opts);
         const client = process.cpuUsage(client0);

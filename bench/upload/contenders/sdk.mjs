@@ -18,11 +18,18 @@ export const sdk = {
 
   start: (opts) => startVireo(opts),
 
+  async warmUp(inst, files, opts) {
+    const { Client } = await import(ENTRY);
+    const client = new Client({ secretKey: inst.auth.authorization.slice('Bearer '.length), organizationId: inst.org, endpoint: inst.url });
+    const dataset = await client.datasets.create({ name: 'bench-sdk-warm-up' });
+    await client.assets.upload({ datasetId: dataset.datasetId, paths: path.dirname(files[0].path), showProgress: false, failureMode: 'FailAfterAll', concurrency: opts.concurrency });
+  },
+
   async run(inst, files, opts) {
     const { Client } = await import(ENTRY);
     const client = new Client({ secretKey: inst.auth.authorization.slice('Bearer '.length), organizationId: inst.org, endpoint: inst.url });
     const dataset = await client.datasets.create({ name: `bench-sdk-${Date.now()}` });
-    const datasetId = dataset.datasetId ?? dataset.id;
+    const datasetId = dataset.datasetId;
     const folder = path.dirname(files[0].path);
     const upload = () => client.assets.upload({ datasetId, paths: folder, showProgress: false, failureMode: 'FailAfterAll', concurrency: opts.concurrency });
 

@@ -140,6 +140,8 @@ export const vireo = {
 
   start: (opts) => startVireo(opts),
 
+  warmUp: (inst, files, opts) => viUpload(inst, files, opts),
+
   async run(inst, files, opts) {
     const cpu0 = cpuSeconds(inst.child.pid);
     // --perf: CPU-time samples of the server (perf record -e cpu-clock), unlike --cpu-prof's wall-clock ones.
