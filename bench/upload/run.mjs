@@ -59,6 +59,7 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vireo-bench-upload-'));
 const profDir = path.resolve('bench-profiles');
 try {
   console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, load ${loadavg()}`);
+  console.log(`disk: ${tmp} — ${createCost(tmp)}`);
   let t = performance.now();
   const files = await generateImages(path.join(tmp, 'images'), opts.files, opts.kb * 1024);
   const totalBytes = files.reduce((n, f) => n + f.size, 0);
@@ -119,6 +120,20 @@ try {
 function perFile(cpu) {
   const ms = (s) => ((s / opts.files) * 1000).toFixed(2);
   return `${ms(cpu.user)}+${ms(cpu.system)}`;
+}
+
+/** What creating a file and a directory costs on the benchmark's disk (both contenders create many). */
+function createCost(dir) {
+  const probe = fs.mkdtempSync(path.join(dir, 'probe-'));
+  const n = 200;
+  let t = performance.now();
+  for (let i = 0; i < n; i++) fs.closeSync(fs.openSync(path.join(probe, `f${i}`), 'wx'));
+  const file = ((performance.now() - t) / n) * 1000;
+  t = performance.now();
+  for (let i = 0; i < n; i++) fs.mkdirSync(path.join(probe, `d${i}`));
+  const mkdir = ((performance.now() - t) / n) * 1000;
+  fs.rmSync(probe, { recursive: true, force: true });
+  return `create+close a file ${file.toFixed(0)} µs, mkdir ${mkdir.toFixed(0)} µs`;
 }
 
 function loadavg() {
