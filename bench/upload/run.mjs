@@ -5,6 +5,7 @@
 //   npm run bench -- upload [--files=2000] [--kb=100] [--reps=3] [--concurrency=16] [--warmup=64]
 //                           [--only=nginx,vireo] [--database=postgres] [--cpu-prof] [--nginx-workers=auto]
 //   node bench/upload/run.mjs …   (after `npm run build`)
+// Diagnostics: --cpu-prof, --perf, --sql-timing, --server-node-flags='--trace-deopt', --keep, --nginx-fanout
 //
 // Every contender gets a fresh server (fresh data directory / WebDAV root) per repetition; the
 // order of the contenders rotates between repetitions so slow drift of the machine hits all alike.
@@ -33,8 +34,8 @@ const args = Object.fromEntries(
     .slice(2)
     .filter((a) => a.startsWith('--'))
     .map((a) => {
-      const [k, v] = a.slice(2).split('=');
-      return [k, v ?? 'true'];
+      const at = a.indexOf('=');
+      return at < 0 ? [a.slice(2), 'true'] : [a.slice(2, at), a.slice(at + 1)];
     }),
 );
 const opts = {
@@ -51,6 +52,7 @@ const opts = {
   cpuProf: args['cpu-prof'] === 'true',
   sqlTiming: args['sql-timing'] === 'true',
   perf: args.perf === 'true',
+  serverNodeFlags: args['server-node-flags'] ? args['server-node-flags'].split(' ') : [],
   keep: args.keep === 'true',
 };
 const contenders = CONTENDERS.filter((c) => !opts.only || opts.only.includes(c.name));
@@ -76,7 +78,7 @@ try {
     const order = contenders.map((_, i) => contenders[(i + rep) % contenders.length]);
     for (const c of order) {
       const database = c.name === 'nginx' ? undefined : opts.database === 'postgres' ? await postgresDatabase() : undefined;
-      const inst = await c.start({ tmp, workers: opts.workers, database, cpuProf: opts.cpuProf ? profDir : undefined, sqlTiming: opts.sqlTiming, perf: opts.perf });
+      const inst = await c.start({ tmp, workers: opts.workers, database, cpuProf: opts.cpuProf ? profDir : undefined, sqlTiming: opts.sqlTiming, perf: opts.perf, nodeFlags: opts.serverNodeFlags });
       try {
         if (warmFiles.length && c.warmUp) await c.warmUp(inst, warmFiles, opts);
         const client0 = process.cpuUsage();

@@ -13,12 +13,12 @@ const repo = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../.
 const CLI = path.join(repo, 'packages/cli/dist/main.js');
 
 /** Starts `vireo serve` on a free port with a fresh data directory; resolves once it listens. */
-export async function startVireo({ tmp, database, cpuProf, sqlTiming, perf, env = {} }) {
+export async function startVireo({ tmp, database, cpuProf, sqlTiming, perf, nodeFlags: extraFlags = [], env = {} }) {
   const dir = fs.mkdtempSync(path.join(tmp, 'vireo-'));
   const dataDir = path.join(dir, 'data');
   const log = path.join(dir, 'server.log');
   const fd = fs.openSync(log, 'w');
-  const nodeFlags = [...(cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${cpuProf}`] : []), ...(sqlTiming ? ['--import', path.join(repo, 'bench/upload/sql-timing.mjs')] : []), ...(perf ? ['--perf-basic-prof'] : [])];
+  const nodeFlags = [...(cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${cpuProf}`] : []), ...(sqlTiming ? ['--import', path.join(repo, 'bench/upload/sql-timing.mjs')] : []), ...(perf ? ['--perf-basic-prof'] : []), ...extraFlags];
   const dbEnv = database?.env ?? {};
   const child = spawn(process.execPath, [...nodeFlags, CLI, 'serve', '--port', '0', '--data-dir', dataDir], {
     stdio: ['ignore', fd, fd],
@@ -38,14 +38,15 @@ export async function startVireo({ tmp, database, cpuProf, sqlTiming, perf, env 
   };
 }
 
-export async function stopVireo(inst, { sqlTiming } = {}) {
+export async function stopVireo(inst, { sqlTiming, keep } = {}) {
   await stopProcess(inst.child, 'SIGTERM');
   if (sqlTiming) {
     const log = fs.readFileSync(inst.log, 'utf8');
     const at = log.indexOf('-- SQLite statements');
     if (at >= 0) console.log(log.slice(at));
   }
-  fs.rmSync(inst.dir, { recursive: true, force: true });
+  if (keep) console.log(`kept the server's data directory and log: ${inst.dir}`);
+  else fs.rmSync(inst.dir, { recursive: true, force: true });
 }
 
 /** Figures the server exposes at /metrics that help explain a result. */
