@@ -276,8 +276,8 @@ describeEachDialect('@vireo/sdk resources', (dialect) => {
   });
 });
 
-describe('@vireo/sdk against a server without the optional endpoints', () => {
-  it('annotations.* and exports on unknown routes are ViNotFoundError', async () => {
+describe('@vireo/sdk annotations of a missing asset', () => {
+  it('annotations.get of an unknown asset is ViNotFoundError', async () => {
     const s = await startTestServer('sqlite');
     try {
       const client = new Client({ secretKey: s.secretKey, organizationId: s.organizationId, endpoint: s.url });
