@@ -203,19 +203,29 @@ describeEachDialect('annotation import', (dialect) => {
       const id = created.json.annotationImportSessionId;
       const bytes = jsonl([catLine()]);
       const other = { name: 'other.jsonl', bytes: jsonl([pgLine('dog.jpg', 'a dog', [])]) };
-      const announced = await announce(s, ds, id, [{ name: 'x.jsonl', bytes, crc32c: 'AAAAAA==' }, { name: 'never.jsonl', bytes }, other]);
+      const announced = await announce(s, ds, id, [
+        { name: 'x.jsonl', bytes, crc32c: 'AAAAAA==' },
+        { name: 'never.jsonl', bytes },
+        other,
+        { name: 'short.jsonl', bytes, sizeBytes: bytes.length + 5 },
+      ]);
       expect((await putFile(announced.json.files['x.jsonl'], bytes)).status).toBe(200);
       expect((await putFile(announced.json.files['other.jsonl'], other.bytes)).status).toBe(200);
+      expect((await putFile(announced.json.files['short.jsonl'], bytes)).status).toBe(200);
       expect((await patchStatus(s, ds, id, {})).status).toBe(200);
       return (await waitImportDone(s, ds, id)).json;
     };
     const warn = await wrongCrc({ onBadFile: 'Warn' });
-    expect(warn.status.files.statusCount).toEqual({ Imported: 2, Skipped: 1 });
-    expect(warn.status.problems.map((p: any) => [p.file, p.line, p.reason])).toEqual([['x.jsonl', null, 'ChecksumMismatch'], ['never.jsonl', null, 'NotUploaded']]);
-    expect(warn.status.annotations.statusCount).toEqual({ Imported: 3 });
+    expect(warn.status.files.statusCount).toEqual({ Imported: 3, Skipped: 1 });
+    expect(warn.status.problems.map((p: any) => [p.file, p.line, p.reason])).toEqual([
+      ['x.jsonl', null, 'ChecksumMismatch'],
+      ['never.jsonl', null, 'NotUploaded'],
+      ['short.jsonl', null, 'SizeMismatch'],
+    ]);
+    expect(warn.status.annotations.statusCount).toEqual({ Imported: 5 });
 
     const rejectFile = await wrongCrc({ onBadFile: 'RejectFile' });
-    expect(rejectFile.status.files.statusCount).toEqual({ Imported: 1, Rejected: 2 });
+    expect(rejectFile.status.files.statusCount).toEqual({ Imported: 1, Rejected: 3 });
     expect(rejectFile.status.annotations.statusCount).toEqual({ Imported: 1 });
 
     const before = await statistic(ds);
@@ -247,6 +257,20 @@ describeEachDialect('annotation import', (dialect) => {
     expect(warn.json.status.problems.map((p: any) => p.reason)).toEqual(['Overwrites']);
     expect(await captions()).toEqual(['a grey cat']);
     expect(await statistic(ds)).toEqual({ assetTotal: 2, annotationTotal: 3, assetAnnotated: 2, tagsCount: { 'grey cat': 1 } });
+  });
+
+  it('a dataset deleted before the import commits: the session is rejected', async () => {
+    const { ds } = await dataset();
+    const created = await createImport(s, ds, { onBadAnnotation: 'Warn', onBadFile: 'Warn', onOverwritten: 'Warn' });
+    const id = created.json.annotationImportSessionId;
+    const bytes = jsonl([catLine()]);
+    const announced = await announce(s, ds, id, [{ name: 'a.jsonl', bytes }]);
+    expect((await putFile(announced.json.files['a.jsonl'], bytes)).status).toBe(200);
+    expect((await s.request('DELETE', dsPath(ds))).status).toBe(200);
+    expect((await patchStatus(s, ds, id, {})).status).toBe(200);
+    const final = await waitImportDone(s, ds, id);
+    const complete = final.json.status.conditions.find((c: any) => c.condition === 'Complete');
+    expect(complete).toMatchObject({ status: 'FailedReach', message: expect.stringMatching(/dataset was deleted/) });
   });
 
   it('annotations list pages with pageToken/pageSize; a bad token is 400', async () => {
