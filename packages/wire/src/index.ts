@@ -7,8 +7,10 @@ export * from './common.js';
 export * from './datasets.js';
 export * from './exports.js';
 export * from './keys.js';
+export * from './limits.js';
 export * from './media.js';
 export * from './organizations.js';
+export * from './twelvelabs.js';
 
 export interface PageOf<T> {
   items: T[];

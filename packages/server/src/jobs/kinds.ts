@@ -9,5 +9,9 @@ export const JOB_KINDS = [
   'assets.bulkDelete',
   'annotations.import',
   'annotations.expireImport',
+  'exports.build',
+  'exports.expire',
+  'twelvelabs.process',
+  'twelvelabs.fetch',
 ] as const;
 export type JobKind = (typeof JOB_KINDS)[number];

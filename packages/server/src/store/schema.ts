@@ -6,6 +6,8 @@ export interface OrganizationsTable {
   owner_user_id: string;
   created_at: number;
   last_access: number;
+  /** The dataset of the TwelveLabs surface (migration 0006), created on first use. */
+  media_library_id?: string | null;
 }
 
 export interface ApiKeysTable {
@@ -64,6 +66,21 @@ export interface AssetsTable {
   contents_updated_at: number;
   generation: number;
   thumbnail_sha256: string | null;
+  // Migration 0006 (TwelveLabs surface). Optional here because rows written before it (and Vi
+  // ingestion) leave them to their defaults; selects always return them.
+  /** direct | url | multipart when created through /v1.3; null for Vi uploads. */
+  tl_method?: string | null;
+  /** processing | ready | failed; 'ready' for Vi uploads. */
+  processing_status?: string;
+  processing_error?: string | null;
+  /** The TwelveLabs client's name for the file when `filename` had to be made unique. */
+  original_filename?: string | null;
+  duration_ms?: number | null;
+  video_codec?: string | null;
+  audio_codec?: string | null;
+  fps?: number | null;
+  sample_rate?: number | null;
+  channels?: number | null;
 }
 
 export interface AnnotationsTable {
@@ -256,6 +273,35 @@ export interface AnnotationImportProblemsTable {
   message: string;
 }
 
+export interface DatasetExportsTable {
+  id: string;
+  organization_id: string;
+  dataset_id: string;
+  /** ViFull | ViJsonl */
+  format: string;
+  /** 1: coordinates 0–1; 0: pixels. */
+  normalized: number;
+  /** Fraction of assets in training/; null: everything in dump/. */
+  split_ratio: number | null;
+  created_by: string;
+  created_at: number;
+  updated_at: number;
+  generation: number;
+  /** When a worker first began building the archive. */
+  started_at: number | null;
+  /** Assets the archive will hold, and how many are written so far (progress). */
+  assets_total: number;
+  assets_done: number;
+  /** The finished archive, a blob. */
+  archive_sha256: string | null;
+  archive_size: number | null;
+  finished_at: number | null;
+  /** Why the archive could not be built (then the Finished condition is FailedReach). */
+  failure: string | null;
+  /** The export and its archive are removed after this time. */
+  expires_at: number;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   api_keys: ApiKeysTable;
@@ -271,4 +317,5 @@ export interface Database {
   annotation_import_files: AnnotationImportFilesTable;
   annotation_import_rows: AnnotationImportRowsTable;
   annotation_import_problems: AnnotationImportProblemsTable;
+  dataset_exports: DatasetExportsTable;
 }
