@@ -5,7 +5,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { announce, createImport, importAnnotations, jsonl, patchStatus, putFile, waitImportDone, type Policies } from './support/annotation-imports.js';
 import { openStore } from '../src/store/db.js';
 import { describeEachDialect } from './support/dialects.js';
-import { startTestServer, type TestServer } from './support/server.js';
+import { startTestServer, waitFor, type TestServer } from './support/server.js';
+import { unzip } from './support/zip.js';
 import { createSession, newDataset, noiseImage, putAll, specOf, upload, waitFinished } from './support/uploads.js';
 
 type Phrase = [string, number, number, number[][]];
@@ -257,6 +258,26 @@ describeEachDialect('annotation import', (dialect) => {
     expect(warn.json.status.problems.map((p: any) => p.reason)).toEqual(['Overwrites']);
     expect(await captions()).toEqual(['a grey cat']);
     expect(await statistic(ds)).toEqual({ assetTotal: 2, annotationTotal: 3, assetAnnotated: 2, tagsCount: { 'grey cat': 1 } });
+  });
+
+  it('round trip: imported lines come back unchanged from a ViJsonl export (§6.4)', async () => {
+    const { ds } = await dataset();
+    const imported = [
+      pgLine('cat.jpg', 'a cat on a mat', [['a cat', 0, 2, [[0.1, 0.2, 0.5, 0.7], [0.6, 0.1, 0.9, 0.4]]], ['a mat', 3, 5, [[0, 0.5, 1, 1]]]], 'rt1'),
+      pgLine('dog.jpg', 'a dog', [['a dog', 0, 2, [[0.25, 0.25, 0.75, 0.75]]]], 'rt2'),
+    ];
+    await importAnnotations(s, ds, [{ name: 'rt.jsonl', bytes: jsonl(imported) }]);
+    const created = await s.request('POST', `${dsPath(ds)}/datasetExports`, { body: { spec: { format: 'ViJsonl', options: { normalized: true, splitRatio: null } } } });
+    expect(created.status).toBe(200);
+    const done = await waitFor(async () => {
+      const r = await s.request('GET', `${dsPath(ds)}/datasetExports/${created.json.datasetExportId}`);
+      return r.json.status.conditions.some((c: any) => c.condition === 'Finished' && c.status !== 'Waiting') ? r.json : undefined;
+    }, 'export');
+    const archive = await unzip(Buffer.from(await (await fetch(done.status.downloadUrl.url)).arrayBuffer()));
+    const exported = ['dump/annotations/cat.jsonl', 'dump/annotations/dog.jsonl'].flatMap((name) =>
+      archive.entries.get(name)!.toString('utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l)),
+    );
+    expect(exported).toEqual(imported);
   });
 
   it('a dataset deleted before the import commits: the session is rejected', async () => {
