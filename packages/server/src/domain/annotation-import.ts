@@ -374,7 +374,7 @@ export async function processImport(svc: AssetServices, sessionId: string, signa
   for (const file of files) {
     if (rejection) break;
     signal?.throwIfAborted();
-    const outcome: FilePolicyOutcome = await parseFile(svc, session, file, dataset!.type === 'vqa' ? 'vqa' : 'phrase-grounding', problems);
+    const outcome: FilePolicyOutcome = await parseFile(svc, session, file, dataset!.type === 'vqa' ? 'vqa' : 'phrase-grounding', problems, signal);
     if (outcome.kind === 'rejectSession') {
       rejection = outcome.why;
       results.push({ idx: file.idx, state: 'rejected', problem: outcome.problem });

@@ -45,6 +45,7 @@ export async function parseFile(
   file: ImportFileRow,
   datasetType: DatasetType,
   problems: ProblemLog,
+  signal?: AbortSignal,
 ): Promise<FilePolicyOutcome> {
   let fileProblem: string | null = null;
 
@@ -75,6 +76,7 @@ export async function parseFile(
   };
 
   const flush = async (entries: Array<{ line: number; value: unknown }>) => {
+    signal?.throwIfAborted(); // the job lost its lease: stop, it runs again from the start
     const parsed: Array<{ line: number; parsed: ParsedLine }> = [];
     for (const e of entries) {
       try {
