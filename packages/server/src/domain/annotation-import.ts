@@ -439,7 +439,7 @@ async function commitImport(svc: AssetServices, session: ImportSessionRow, resul
     }
     const pageCount = results.length;
     const message = rejection
-      ? `Session rejected, nothing imported: ${rejection} (onBad… policies are RejectSession)`
+      ? `Session rejected, nothing imported: ${rejection}`
       : `${imported} annotations imported from ${results.filter((r) => byIdx.get(r.idx)?.state === 'parsed').length} of ${results.length} files` +
         (problems.count > 0 ? `; ${problems.count} problems (see status.problems)` : '');
     await store.updateImportSession(
