@@ -1,7 +1,6 @@
-// The part of zip-stream 7 (no published types) the export archive uses.
+// The part of zip-stream 7 (no published types) the export archive uses. At run time it is a
+// readable-stream Transform (a Node Readable to its consumers).
 declare module 'zip-stream' {
-  import { Transform } from 'node:stream';
-
   export interface ZipStreamOptions {
     /** Writes ZIP64 records even when the archive does not need them. */
     forceZip64?: boolean;
@@ -18,11 +17,18 @@ declare module 'zip-stream' {
     type?: 'file' | 'directory';
   }
 
-  export default class ZipStream extends Transform {
+  export default class ZipStream {
     constructor(options?: ZipStreamOptions);
+    /** Bytes written so far: ZIP offsets are computed from it. */
+    offset: number;
     /** One entry at a time: call again only after `callback`. */
     entry(source: Buffer | NodeJS.ReadableStream, data: EntryData, callback: (err: Error | null) => void): this;
     finalize(): void;
-    getBytesWritten(): number;
+    write(chunk: Buffer | string, callback?: (err?: Error | null) => void): boolean;
+    end(...args: unknown[]): this;
+    destroy(err?: Error): this;
+    on(event: string, listener: (...args: any[]) => void): this;
+    once(event: string, listener: (...args: any[]) => void): this;
+    off(event: string, listener: (...args: any[]) => void): this;
   }
 }
