@@ -36,6 +36,7 @@ describe('BatchedZipStream', () => {
       expect(hasZip64EndRecord(zip)).toBe(forceZip64);
       const archive = await unzip(zip);
       expect(archive.names).toEqual(entries.map((e) => e.name));
+      expect(archive.badCrcs).toEqual([]);
       for (const e of entries) expect(archive.entries.get(e.name)!.equals(e.bytes), e.name).toBe(true);
       expect(archive.methods.get('dump/images/big.bin')).toBe(0);
       expect(archive.methods.get('dump/annotations/ünïcode 猫.jsonl')).toBe(8);

@@ -153,6 +153,9 @@ async function writeArchive(svc: AssetServices, row: ExportRow, splitOf: (assetI
     }
     return staged;
   } catch (err) {
+    fail(err as Error);
+    // Staging removes its partial file before it settles: leave nothing behind when we stop.
+    await stagedPromise.then((staged) => svc.blobs.discardStaged(staged.key)).catch(() => undefined);
     // A PermanentJobError says why in the user's terms; otherwise the first failure is the cause.
     throw err instanceof PermanentJobError ? err : (failure ?? err);
   } finally {

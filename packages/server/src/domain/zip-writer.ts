@@ -1,10 +1,28 @@
 /// <reference path="../types/zip-stream.d.ts" />
-// zip-stream writes every header field (2–4 bytes) as its own stream chunk: tens of chunks per
-// entry, each paying the stream machinery and, downstream, a hash update and a file write. This
-// subclass gathers those small writes into 64 KiB chunks (large data chunks pass straight through,
-// after whatever is pending, so the byte order never changes). The offset bookkeeping zip-stream
-// relies on is kept exact at every moment.
-import ZipStream from 'zip-stream';
+// zip-stream, made faster where the export spends its time (both overrides are covered by
+// test/zip-writer.test.ts, which checks every byte and CRC of the archives it writes):
+// - it writes every header field (2–4 bytes) as its own stream chunk: tens of chunks per entry,
+//   each paying the stream machinery and, downstream, a hash update and a file write. Small writes
+//   are gathered into 64 KiB chunks (large data chunks pass straight through, after whatever is
+//   pending, so the byte order never changes); the offset zip-stream keeps stays exact;
+// - STOREd entries get their CRC-32 from zlib's native crc32 instead of a JavaScript one.
+import { Transform, type TransformCallback } from 'node:stream';
+import zlib from 'node:zlib';
+import ZipStream, { type ZipEntry } from 'zip-stream';
+
+const METHOD_STORED = 0;
+
+/** Passes bytes through, measuring their CRC-32 and count. */
+class Crc32Meter extends Transform {
+  crc = 0;
+  bytes = 0;
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.crc = zlib.crc32(chunk, this.crc);
+    this.bytes += chunk.length;
+    callback(null, chunk);
+  }
+}
 
 const SMALL = 16 * 1024;
 const BATCH = 64 * 1024;
@@ -24,6 +42,23 @@ export class BatchedZipStream extends ZipStream {
     }
     this.flushPending();
     return super.write(chunk, callback);
+  }
+
+  /** STOREd entries: native CRC-32; same protocol as compress-commons (end -> record sizes -> callback). */
+  protected override _smartStream(entry: ZipEntry, callback: (err: Error | null, entry: ZipEntry) => void): NodeJS.WritableStream {
+    if (entry.getMethod() !== METHOD_STORED) return super._smartStream(entry, callback);
+    const meter = new Crc32Meter();
+    let error: Error | null = null;
+    meter.once('error', (err: Error) => (error = err));
+    meter.once('end', () => {
+      entry.setCrc(meter.crc >>> 0);
+      entry.setSize(meter.bytes);
+      entry.setCompressedSize(meter.bytes);
+      this._afterAppend(entry);
+      callback(error, entry);
+    });
+    meter.pipe(this as unknown as NodeJS.WritableStream, { end: false });
+    return meter;
   }
 
   override end(...args: unknown[]): this {

@@ -17,6 +17,13 @@ declare module 'zip-stream' {
     type?: 'file' | 'directory';
   }
 
+  export interface ZipEntry {
+    getMethod(): number;
+    setCrc(crc: number): void;
+    setSize(size: number): void;
+    setCompressedSize(size: number): void;
+  }
+
   export default class ZipStream {
     constructor(options?: ZipStreamOptions);
     /** Bytes written so far: ZIP offsets are computed from it. */
@@ -27,6 +34,9 @@ declare module 'zip-stream' {
     write(chunk: Buffer | string, callback?: (err?: Error | null) => void): boolean;
     end(...args: unknown[]): this;
     destroy(err?: Error): this;
+    /** compress-commons internals the STORE fast path replaces (see domain/zip-writer.ts). */
+    protected _smartStream(entry: ZipEntry, callback: (err: Error | null, entry: ZipEntry) => void): NodeJS.WritableStream;
+    protected _afterAppend(entry: ZipEntry): void;
     on(event: string, listener: (...args: any[]) => void): this;
     once(event: string, listener: (...args: any[]) => void): this;
     off(event: string, listener: (...args: any[]) => void): this;
