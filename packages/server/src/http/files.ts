@@ -63,13 +63,18 @@ export const fileRoutes: FastifyPluginAsync<{ assets: AssetServices }> = async (
   });
 };
 
-function sendUploadAnswer(request: FastifyRequest, reply: FastifyReply, answer: UploadAnswer): FastifyReply {
+/** Before answering a PUT whose body was not (fully) read: past a cap, close the connection rather than drain it. */
+export function closeIfUnread(request: FastifyRequest, reply: FastifyReply): void {
   if (!request.raw.readableEnded) {
-    // The body was not (fully) read. Node discards the rest after the answer and keeps the
-    // connection; past the cap it is cheaper for both sides to close it.
+    // Node discards the rest after the answer and keeps the connection; past the cap it is
+    // cheaper for both sides to close it.
     const declared = Number(request.headers['content-length'] ?? Number.POSITIVE_INFINITY);
     if (!(declared <= DRAIN_CAP)) reply.header('connection', 'close');
   }
+}
+
+function sendUploadAnswer(request: FastifyRequest, reply: FastifyReply, answer: UploadAnswer): FastifyReply {
+  closeIfUnread(request, reply);
   if (answer.ok) return reply.status(200).send();
   throw answer.error;
 }
