@@ -9,5 +9,7 @@ export const JOB_KINDS = [
   'assets.bulkDelete',
   'twelvelabs.process',
   'twelvelabs.fetch',
+  'annotations.import',
+  'annotations.expireImport',
 ] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
