@@ -324,6 +324,13 @@ describeEachDialect('twelvelabs multipart uploads (twelvelabs-js 1.3.4)', (diale
     expect(report.statusCode).toBe(400);
     expect(report.body.message).toMatch(/expired at .*; create a new upload/);
     expect((await client.multipartUpload.listIncompleteUploads()).data.some((u) => u.uploadId === uploadId)).toBe(false);
+
+    // A week later the finished upload is forgotten (its asset stays, failed).
+    await store.db.updateTable('multipart_uploads').set({ updated_at: Date.now() - 8 * 24 * 3600_000 }).where('id', '=', uploadId).execute();
+    await waitFor(async () => ((await store.db.selectFrom('multipart_uploads').select('id').where('id', '=', uploadId).executeTakeFirst()) ? undefined : true), 'the sweep to forget the upload');
+    expect(await store.db.selectFrom('multipart_chunks').select('idx').where('upload_id', '=', uploadId).execute()).toEqual([]);
+    expect((await statusOf(client.multipartUpload.getStatus(uploadId))).statusCode).toBe(404);
+    expect(((await client.assets.retrieve(created.assetId!)) as any).status).toBe('failed');
   });
 });
 
