@@ -73,7 +73,7 @@ export async function startServer(config: Config, options: { log?: Logger } = {}
       leaseMs: config.jobs.leaseMs,
       log: log.child({ component: 'jobs' }),
     });
-    app = await buildApp({ ctx, log, metrics: createMetrics(jobs), version: VERSION, assets });
+    app = await buildApp({ ctx, log, metrics: createMetrics(jobs, assets.commits), version: VERSION, assets });
     await app.listen({ port: config.port, host: config.host });
     const port = (app.server.address() as AddressInfo).port;
     const url = config.publicUrl ?? `http://localhost:${port}`;

@@ -7,12 +7,14 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyRequest } f
 import type { Logger } from 'pino';
 import type { AssetServices } from '../domain/asset-services.js';
 import type { DomainContext } from '../domain/context.js';
+import { annotationFileRoutes, annotationRoutes } from './annotations.js';
 import { assetRoutes } from './assets.js';
 import { KeyResolver, viAuthHook } from './auth.js';
 import { datasetRoutes } from './datasets.js';
 import { errorHandler, notFoundHandler } from './errors.js';
 import { fileRoutes } from './files.js';
 import { keyRoutes } from './keys.js';
+import { limitsRoutes } from './limits.js';
 import type { Metrics } from './metrics.js';
 import { opsRoutes } from './ops.js';
 import { organizationRoutes } from './organizations.js';
@@ -97,6 +99,8 @@ export async function buildApp(o: AppOptions): Promise<App> {
     await vi.register(datasetRoutes);
     await vi.register(keyRoutes, { keys });
     await vi.register(assetRoutes, { assets: o.assets });
+    await vi.register(limitsRoutes, { assets: o.assets });
+    await vi.register(annotationRoutes, { assets: o.assets });
   });
   await app.register(fileRoutes, { assets: o.assets });
   await app.register(
@@ -109,6 +113,7 @@ export async function buildApp(o: AppOptions): Promise<App> {
   );
   // Chunk bytes of multipart uploads: signed URLs, no x-api-key.
   await app.register(twelvelabsChunkRoutes, { assets: o.assets });
+  await app.register(annotationFileRoutes, { assets: o.assets });
 
   return app;
 }

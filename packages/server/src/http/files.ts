@@ -78,7 +78,8 @@ export const fileRoutes: FastifyPluginAsync<{ assets: AssetServices }> = async (
   });
 };
 
-function verifySignature(signer: UrlSigner, request: FastifyRequest, now: number): void {
+/** Checks a signed URL's signature and expiry (shared by every signed byte route). */
+export function verifySignature(signer: UrlSigner, request: FastifyRequest, now: number): void {
   const q = request.url.indexOf('?');
   const path = q < 0 ? request.url : request.url.slice(0, q);
   const problem = signer.verify(request.method, path, new URLSearchParams(q < 0 ? '' : request.url.slice(q + 1)), now);
@@ -86,13 +87,18 @@ function verifySignature(signer: UrlSigner, request: FastifyRequest, now: number
   if (problem) throw new AppError('PermissionDenied', 'This URL is not signed, or its signature does not match it');
 }
 
-function sendUploadAnswer(request: FastifyRequest, reply: FastifyReply, answer: UploadAnswer): FastifyReply {
+/** Before answering a PUT whose body was not (fully) read: past a cap, close the connection rather than drain it. */
+export function closeIfUnread(request: FastifyRequest, reply: FastifyReply): void {
   if (!request.raw.readableEnded) {
-    // The body was not (fully) read. Node discards the rest after the answer and keeps the
-    // connection; past the cap it is cheaper for both sides to close it.
+    // Node discards the rest after the answer and keeps the connection; past the cap it is
+    // cheaper for both sides to close it.
     const declared = Number(request.headers['content-length'] ?? Number.POSITIVE_INFINITY);
     if (!(declared <= DRAIN_CAP)) reply.header('connection', 'close');
   }
+}
+
+function sendUploadAnswer(request: FastifyRequest, reply: FastifyReply, answer: UploadAnswer): FastifyReply {
+  closeIfUnread(request, reply);
   if (answer.ok) return reply.status(200).send();
   throw answer.error;
 }

@@ -1,4 +1,5 @@
 // Connects each job kind to the domain code that runs it.
+import { expireImportSession, failImport, processImport } from '../domain/annotation-import.js';
 import type { AssetServices } from '../domain/asset-services.js';
 import { collectBlobs, sweepBlobs } from '../domain/blob-gc.js';
 import { failBulkDeletion, runBulkDeletion } from '../domain/bulk-delete.js';
@@ -51,6 +52,11 @@ export function createJobRegistry(ctx: DomainContext, assets: AssetServices): Jo
       everyMs: assets.limits.tlMultipartSweepMs,
       run: async (_payload, { signal }) => void (await sweepUploads(assets, signal)),
     })
+    .register<{ sessionId: string }>('annotations.import', {
+      run: ({ sessionId }, { signal }) => processImport(assets, sessionId, signal),
+      onGiveUp: ({ sessionId }, error) => failImport(assets, sessionId, error),
+    })
+    .register<{ sessionId: string }>('annotations.expireImport', { run: ({ sessionId }) => expireImportSession(assets, sessionId) })
     .register('jobs.prune', {
       everyMs: 3600_000,
       run: async () => {

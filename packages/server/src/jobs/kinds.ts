@@ -11,5 +11,7 @@ export const JOB_KINDS = [
   'twelvelabs.fetch',
   'multipart.assemble',
   'multipart.sweep',
+  'annotations.import',
+  'annotations.expireImport',
 ] as const;
 export type JobKind = (typeof JOB_KINDS)[number];

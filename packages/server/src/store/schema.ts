@@ -87,7 +87,7 @@ export interface AnnotationsTable {
   id: string;
   dataset_id: string;
   asset_id: string;
-  /** Links the parts of one annotation (e.g. a caption and its grounded boxes). */
+  /** Links the parts of one annotation (e.g. a caption and its grounded boxes): the id of the annotation line. Row format: store/annotations.ts. */
   group_id: string;
   kind: string;
   /** Tag (label) name, counted in the dataset statistic; null when the annotation has none. */
@@ -233,6 +233,88 @@ export interface MultipartChunksTable {
   error: string | null;
 }
 
+/** An annotation import session (vi-protocol.md §5.2); see store/annotation-imports.ts. */
+export interface AnnotationImportSessionsTable {
+  id: string;
+  organization_id: string;
+  dataset_id: string;
+  created_by: string;
+  created_at: number;
+  updated_at: number;
+  generation: number;
+  /** Files must be uploaded and FilesInserted reported before this time (ms). */
+  upload_before: number;
+  /** Warn | RejectFile | RejectSession */
+  on_bad_annotation: string;
+  on_bad_file: string;
+  on_overwritten: string;
+  source: string | null;
+  /** JSON object of string -> string (the request's metadata.attributes). */
+  attributes: string;
+  /** open (taking files) | queued (FilesInserted reached, parse pending/running) | finished */
+  state: string;
+  files_inserted_at: number | null;
+  /** Reached | FailedReach: the client's report. */
+  files_inserted_status: string | null;
+  /** CancelledByUser | UserUploadErrored | null */
+  files_inserted_reason: string | null;
+  finished_at: number | null;
+  /** imported | rejected | abandoned | expired (set with finished_at) */
+  outcome: string | null;
+  /** For people: why the session ended as it did. */
+  message: string | null;
+  /** Files processed (status.files.pageCount). */
+  page_count: number;
+  /** JSON object: status.annotations.statusCount. */
+  annotation_counts: string;
+  problem_count: number;
+}
+
+export interface AnnotationImportFilesTable {
+  session_id: string;
+  /** Position of the file in the order the client announced it. */
+  idx: number;
+  name: string;
+  kind: string;
+  size_bytes: number;
+  /** Unsigned CRC32C the client announced. */
+  crc32c: number;
+  /** awaiting | uploaded | imported | rejected | skipped */
+  state: string;
+  /** Blob holding the received bytes, until the session ends (keeps the blob from collection). */
+  sha256: string | null;
+  received_size: number | null;
+  /** Unsigned CRC32C of the received bytes. */
+  received_crc32c: number | null;
+  received_at: number | null;
+  /** Annotations this file added. */
+  annotations: number;
+  /** Why the file was bad (a reason of docs/annotations.md), or null. */
+  problem: string | null;
+}
+
+/** Annotation rows a parse staged; moved into `annotations` in one statement when the session commits. */
+export interface AnnotationImportRowsTable {
+  session_id: string;
+  id: string;
+  file_idx: number;
+  asset_id: string;
+  group_id: string;
+  kind: string;
+  tag: string | null;
+  contents: string;
+}
+
+export interface AnnotationImportProblemsTable {
+  session_id: string;
+  seq: number;
+  file: string;
+  /** 1-based line of a JSON Lines file, element number of a JSON array; null for file-level problems. */
+  line: number | null;
+  reason: string;
+  message: string;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   api_keys: ApiKeysTable;
@@ -246,4 +328,8 @@ export interface Database {
   deletion_sessions: DeletionSessionsTable;
   multipart_uploads: MultipartUploadsTable;
   multipart_chunks: MultipartChunksTable;
+  annotation_import_sessions: AnnotationImportSessionsTable;
+  annotation_import_files: AnnotationImportFilesTable;
+  annotation_import_rows: AnnotationImportRowsTable;
+  annotation_import_problems: AnnotationImportProblemsTable;
 }

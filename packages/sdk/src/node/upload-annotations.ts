@@ -1,0 +1,63 @@
+// Annotation upload (vi-protocol.md §5.2): import session → announce files (size, CRC32C) → PUT
+// each to its signed URL → report FilesInserted (or the failure) → wait until processed.
+import { ViUploadError } from '../errors.js';
+import type { AnnotationImportSession } from '../models.js';
+import type { Annotations } from '../resources/annotations.js';
+import type { ResolvedConfig } from '../config.js';
+import { collectFiles, crc32cBase64, crc32cOfFile } from './files.js';
+import { progressBar } from './progress.js';
+import { newAgent, putFile } from './transfer.js';
+
+export interface AnnotationUploadOptions {
+  datasetId: string;
+  /** A file (any extension), a folder (its `.json` / `.jsonl` files, recursive) or a list of them. */
+  paths: string | string[];
+  /** Wait until the server processed the files (default true). */
+  waitUntilDone?: boolean | undefined;
+  showProgress?: boolean | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+export async function uploadAnnotations(annotations: Annotations, config: ResolvedConfig, o: AnnotationUploadOptions): Promise<AnnotationImportSession> {
+  const found = await collectFiles(o.paths, (ext) => ext === '.json' || ext === '.jsonl');
+  // Keys are basenames: the first file of a name wins.
+  const byName = new Map<string, (typeof found)[number]>();
+  for (const f of found) if (!byName.has(f.filename)) byName.set(f.filename, f);
+  if (byName.size === 0) throw new ViUploadError('No annotation files found (folders contribute .json and .jsonl files)');
+
+  const session = await annotations.createImportSession({ datasetId: o.datasetId });
+  const ref = { datasetId: o.datasetId, annotationImportSessionId: session.annotationImportSessionId };
+  const bar = progressBar(o.showProgress, 'Uploading annotations');
+  const agent = newAgent(8);
+  try {
+    const specs: Record<string, { sizeBytes: number; crc32c: string }> = {};
+    for (const [name, f] of byName) {
+      const { crc, size } = await crc32cOfFile(f.path);
+      specs[name] = { sizeBytes: size, crc32c: crc32cBase64(crc) };
+    }
+    const answer = await annotations.addImportFiles({ ...ref, files: specs });
+    const targets = Object.entries(answer.files ?? {});
+    if (targets.length === 0) throw new ViUploadError('The server accepted none of the annotation files');
+    bar.setTotal(targets.length);
+    let done = 0;
+    for (const [name, t] of targets) {
+      const f = byName.get(name);
+      if (!f) throw new ViUploadError(`The server answered an upload for "${name}", which was not sent`);
+      const out = await putFile({ agent, url: t.url, method: t.method, headers: t.headers, file: f.path, size: specs[name]!.sizeBytes, config, maxRetries: config.maxRetries, signal: o.signal });
+      if (!out.ok) throw new ViUploadError(`Uploading ${f.path} failed: ${out.message}`, { status: out.status });
+      bar.update(++done);
+    }
+  } catch (err) {
+    const reason = o.signal?.aborted ? 'CancelledByUser' : 'UserUploadErrored';
+    await annotations
+      .setImportStatus({ ...ref, condition: { condition: 'FilesInserted', status: 'FailedReach', lastTransitionTime: Date.now(), reason } })
+      .catch(() => undefined);
+    throw err;
+  } finally {
+    bar.stop();
+    await agent.close().catch(() => undefined);
+  }
+  const inserted = await annotations.setImportStatus({ ...ref, condition: { condition: 'FilesInserted', status: 'Reached', lastTransitionTime: Date.now() } });
+  if (o.waitUntilDone === false) return inserted;
+  return annotations.waitUntilDone({ ...ref, signal: o.signal });
+}

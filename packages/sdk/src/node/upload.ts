@@ -1,0 +1,289 @@
+// The asset upload engine (vi-protocol.md §5.1): select files, check sizes against the server's
+// limit before any byte is sent, hash each file (CRC32C) while streaming it, announce batches as
+// ingestion sessions (several in parallel), PUT only the files the server asks for (it settles
+// the ones it already has: re-running an interrupted upload sends only what is missing), then wait.
+import type * as W from '@vireo/wire';
+import type { ResolvedConfig } from '../config.js';
+import type { FailureMode, ResourceRetentionMode } from '../enums.js';
+import { ViFileTooLargeError, ViInvalidParameterError, ViUploadError } from '../errors.js';
+import { AssetIngestionSession } from '../models.js';
+import type { Assets } from '../resources/assets.js';
+import type { Organizations } from '../resources/organizations.js';
+import { ASSET_MIME, collectFiles, crc32cOfFile, Limiter, type LocalFile } from './files.js';
+import { progressBar } from './progress.js';
+import { newAgent, putFile } from './transfer.js';
+
+export interface AssetUploadOptions {
+  datasetId: string;
+  /** A file, a folder (recursive; files with the seeds' image extensions) or a list of them. */
+  paths: string | string[];
+  /** Default `FailAfterOne`: a session stops at its first failed file. */
+  failureMode?: FailureMode | undefined;
+  /** Default `RemoveLinkedResource`. The Python SDK's singular `KeepLinkedResource` is accepted. */
+  onAssetOverwritten?: ResourceRetentionMode | 'KeepLinkedResource' | undefined;
+  /** Wait until every session finished (default true). */
+  waitUntilDone?: boolean | undefined;
+  /** Progress bar on stderr (default: when stderr is a terminal). */
+  showProgress?: boolean | undefined;
+  onProgress?: ((progress: UploadProgress) => void) | undefined;
+  /** Files per ingestion session (default 10 000, at most the server's limit). */
+  batchSize?: number | undefined;
+  /** Sessions in flight at once (default 3). */
+  parallelSessions?: number | undefined;
+  /** Parallel PUTs over keep-alive connections (default 16). */
+  concurrency?: number | undefined;
+  /** Files hashed at once (default 8). */
+  hashConcurrency?: number | undefined;
+  /** Retries of one PUT (default: the client's maxRetries). */
+  maxRetries?: number | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+export type UploadPhase = 'scanning' | 'uploading' | 'waiting' | 'done';
+
+export interface UploadProgress {
+  phase: UploadPhase;
+  totalFiles: number;
+  totalBytes: number;
+  /** Files read and checksummed. */
+  hashedFiles: number;
+  /** Files whose bytes were sent and accepted. */
+  sentFiles: number;
+  sentBytes: number;
+  /** Files the server already had (no bytes sent). */
+  alreadyPresentFiles: number;
+  failedFiles: number;
+  sessionsCreated: number;
+  sessionsFinished: number;
+}
+
+export interface FailedFile {
+  path: string;
+  /** A session error code (EBADMIME, ECORRUPT, ETIMEOUT…), or ENETWORK/EUPLOAD when the bytes could not be delivered. */
+  code: string;
+  message?: string | undefined;
+}
+
+export class AssetUploadResult {
+  constructor(
+    readonly totalFiles: number,
+    readonly totalSucceeded: number,
+    readonly totalFailed: number,
+    readonly sessions: AssetIngestionSession[],
+    readonly failedFiles: FailedFile[],
+    /** Files the server already held (resumed uploads send nothing for them). */
+    readonly alreadyPresent: number,
+    readonly durationMs: number,
+  ) {}
+
+  get sessionIds(): string[] {
+    return this.sessions.map((s) => s.assetIngestionSessionId);
+  }
+
+  /** Percentage of files that succeeded (100 when there were none). */
+  get successRate(): number {
+    return this.totalFiles === 0 ? 100 : (this.totalSucceeded / this.totalFiles) * 100;
+  }
+
+  summary(): string {
+    const lines = [
+      `Upload: ${this.totalSucceeded}/${this.totalFiles} files succeeded (${this.successRate.toFixed(1)}%), ${this.totalFailed} failed`,
+      `  Sessions: ${this.sessions.length} (${this.sessionIds.join(', ') || '-'})`,
+      `  Already on the server: ${this.alreadyPresent}`,
+      `  Duration: ${(this.durationMs / 1000).toFixed(1)} s`,
+    ];
+    const shown = this.failedFiles.slice(0, 20);
+    if (shown.length) lines.push('  Failed files:', ...shown.map((f) => `    ${f.code}  ${f.path}${f.message ? ` (${f.message})` : ''}`));
+    if (this.failedFiles.length > shown.length) lines.push(`    … and ${this.failedFiles.length - shown.length} more`);
+    return lines.join('\n');
+  }
+
+  info(): void {
+    console.log(this.summary());
+  }
+}
+
+interface Hashed extends LocalFile {
+  mime: string;
+  crc: number;
+}
+
+export async function uploadAssets(assets: Assets, organizations: Organizations, config: ResolvedConfig, o: AssetUploadOptions): Promise<AssetUploadResult> {
+  const started = Date.now();
+  const failureMode = o.failureMode ?? 'FailAfterOne';
+  if (failureMode !== 'FailAfterOne' && failureMode !== 'FailAfterAll') throw new ViInvalidParameterError(`failureMode must be FailAfterOne or FailAfterAll (got ${String(failureMode)})`);
+  const retention = o.onAssetOverwritten ?? 'RemoveLinkedResource';
+  if (!['RemoveLinkedResource', 'KeepLinkedResources', 'KeepLinkedResource'].includes(retention)) {
+    throw new ViInvalidParameterError(`onAssetOverwritten must be RemoveLinkedResource or KeepLinkedResources (got ${String(retention)})`);
+  }
+  const positive = (name: string, v: number | undefined, d: number) => {
+    if (v === undefined) return d;
+    if (!Number.isInteger(v) || v < 1) throw new ViInvalidParameterError(`${name} must be a positive integer (got ${v})`);
+    return v;
+  };
+  const concurrency = positive('concurrency', o.concurrency, 16);
+  const parallelSessions = positive('parallelSessions', o.parallelSessions, 3);
+  const hashConcurrency = positive('hashConcurrency', o.hashConcurrency, 8);
+  let batchSize = positive('batchSize', o.batchSize, 10_000);
+
+  const progress: UploadProgress = {
+    phase: 'scanning', totalFiles: 0, totalBytes: 0, hashedFiles: 0, sentFiles: 0, sentBytes: 0,
+    alreadyPresentFiles: 0, failedFiles: 0, sessionsCreated: 0, sessionsFinished: 0,
+  };
+  const bar = progressBar(o.showProgress, 'Uploading');
+  const emit = () => {
+    o.onProgress?.({ ...progress });
+    bar.update(progress.sentFiles + progress.alreadyPresentFiles + progress.failedFiles);
+  };
+
+  const failed: FailedFile[] = [];
+  // Everything outside the extension list is refused locally, like the Python SDK (which skips them).
+  const all = await collectFiles(o.paths, (ext) => ext in ASSET_MIME);
+  const files: Array<LocalFile & { mime: string }> = [];
+  for (const f of all) {
+    const mime = ASSET_MIME[f.filename.slice(f.filename.lastIndexOf('.')).toLowerCase()];
+    if (mime && f.filename.includes('.')) files.push({ ...f, mime });
+    else failed.push({ path: f.path, code: 'EBADMIME', message: `not an accepted image extension (${Object.keys(ASSET_MIME).join(' ')})` });
+  }
+
+  // The limit is checked before any byte leaves: one file over it fails the whole call.
+  const limits = await organizations.limits();
+  const tooLarge = files.filter((f) => f.size > limits.maxUploadBytes);
+  if (tooLarge.length) {
+    const first = tooLarge[0]!;
+    throw new ViFileTooLargeError(
+      `${tooLarge.length} file(s) exceed the server's limit of ${limits.maxUploadBytes} bytes, e.g. ${first.path} (${first.size} bytes); nothing was sent`,
+      { files: tooLarge.map((f) => ({ path: f.path, size: f.size })), limitBytes: limits.maxUploadBytes },
+    );
+  }
+  batchSize = Math.min(batchSize, limits.maxFilesPerSession);
+
+  progress.totalFiles = all.length;
+  progress.totalBytes = files.reduce((a, f) => a + f.size, 0);
+  progress.failedFiles = failed.length;
+  progress.phase = 'uploading';
+  bar.setTotal(all.length);
+  emit();
+
+  const batches: Array<typeof files> = [];
+  for (let i = 0; i < files.length; i += batchSize) batches.push(files.slice(i, i + batchSize));
+
+  const agent = newAgent(concurrency);
+  const putLimiter = new Limiter(concurrency);
+  const hashLimiter = new Limiter(hashConcurrency);
+  const buffers: Buffer[] = [];
+  const maxRetries = o.maxRetries ?? config.maxRetries;
+  const sessions: AssetIngestionSession[] = new Array(batches.length);
+  let succeeded = 0;
+  let errored = 0;
+
+  const runBatch = async (batch: typeof files, index: number) => {
+    const hashed: Hashed[] = await Promise.all(
+      batch.map((f) =>
+        hashLimiter.run(async () => {
+          const buf = buffers.pop() ?? Buffer.allocUnsafe(1024 * 1024);
+          try {
+            const { crc, size } = await crc32cOfFile(f.path, buf);
+            if (size !== f.size) throw new ViUploadError(`${f.path} changed while it was being read (${f.size} → ${size} bytes)`);
+            progress.hashedFiles++;
+            return { ...f, crc };
+          } finally {
+            buffers.push(buf);
+          }
+        }),
+      ),
+    );
+    const created = await assets.createIngestionSession({
+      datasetId: o.datasetId,
+      files: hashed.map((f) => ({ filename: f.filename, mime: f.mime, size: f.size, crc32c: f.crc })),
+      failureMode,
+      onAssetOverwritten: retention as ResourceRetentionMode,
+      signal: o.signal,
+    });
+    progress.sessionsCreated++;
+    const byName = new Map<string, Hashed>();
+    for (const f of hashed) if (!byName.has(f.filename)) byName.set(f.filename, f);
+    const pathOf = (filename: string) => byName.get(filename)?.path ?? filename;
+
+    // Settled at creation: already present (succeeded) or refused (errored).
+    progress.alreadyPresentFiles += created.status.progressCount.succeeded;
+    progress.failedFiles += created.status.progressCount.errored;
+    emit();
+
+    const undelivered: FailedFile[] = [];
+    const refused = new Map<string, FailedFile>();
+    const notSent: FailedFile[] = [];
+    let sentOk = 0;
+    let halted = false;
+    await Promise.all(
+      created.status.assets.map((a: W.AssetForUpload) =>
+        putLimiter.run(async () => {
+          const f = byName.get(a.metadata.filename);
+          if (!f) return;
+          if (halted) {
+            // FailAfterOne: the server already stopped this session and settles the rest as ENOASSET.
+            notSent.push({ path: f.path, code: 'ENOASSET', message: 'not sent: the session stopped at its first failure (FailAfterOne)' });
+            return;
+          }
+          const out = await putFile({
+            agent, url: a.upload.url, method: a.upload.method, headers: a.upload.headers, file: f.path, size: f.size,
+            config, maxRetries, signal: o.signal,
+          });
+          if (out.ok) {
+            sentOk++;
+            progress.sentFiles++;
+            progress.sentBytes += f.size;
+          } else {
+            const code = /^(E[A-Z]{3,})\b/.exec(out.message)?.[1];
+            const failure = { path: f.path, code: code ?? (out.status === undefined ? 'ENETWORK' : 'EUPLOAD'), message: out.message };
+            if (out.retryable) undelivered.push(failure);
+            else refused.set(f.filename, failure);
+            progress.failedFiles++;
+            if (failureMode === 'FailAfterOne' && !out.retryable) halted = true;
+          }
+          emit();
+        }),
+      ),
+    );
+
+    let session = new AssetIngestionSession(created);
+    // Files that never reached the server stay pending there until the session's deadline:
+    // waiting would block for that long, so such a session is reported as it stands.
+    if (o.waitUntilDone !== false && undelivered.length === 0) {
+      progress.phase = 'waiting';
+      session = await assets.waitUntilDone({ datasetId: o.datasetId, assetIngestionSessionId: created.assetIngestionSessionId, signal: o.signal });
+      progress.sessionsFinished++;
+      const p = session.status.progressCount;
+      succeeded += p.succeeded;
+      errored += p.errored;
+      const seen = new Set<string>();
+      for (const [filename, code] of session.failedFiles) {
+        seen.add(filename);
+        failed.push({ path: pathOf(filename), code, message: refused.get(filename)?.message });
+      }
+      for (const [filename, f] of refused) if (!seen.has(filename)) failed.push(f);
+    } else {
+      // Every PUT was answered with its item's final state, so the counts are known without polling.
+      const p = created.status.progressCount;
+      succeeded += p.succeeded + sentOk;
+      errored += p.errored + undelivered.length + refused.size + notSent.length;
+      progress.failedFiles += notSent.length;
+      for (const e of created.status.events) if (e.kind === 'Error') for (const [fn, code] of Object.entries(e.files)) failed.push({ path: pathOf(fn), code });
+      failed.push(...refused.values(), ...undelivered, ...notSent);
+    }
+    sessions[index] = session;
+    emit();
+  };
+
+  try {
+    const sessionLimiter = new Limiter(parallelSessions);
+    await Promise.all(batches.map((b, i) => sessionLimiter.run(() => runBatch(b, i))));
+  } finally {
+    await agent.close().catch(() => undefined);
+    progress.phase = 'done';
+    emit();
+    bar.stop();
+  }
+  const local = all.length - files.length;
+  return new AssetUploadResult(all.length, succeeded, errored + local, sessions, failed, progress.alreadyPresentFiles, Date.now() - started);
+}
