@@ -52,6 +52,8 @@ export interface AssetLimits {
   maxImagePixels: number;
   /** A blob touched by an upload this recently is never collected. */
   blobGcGraceMs: number;
+  /** How long a dataset export (and its archive) is kept after it finished. */
+  exportTtlMs: number;
   /** TwelveLabs surface (docs/twelvelabs.md): largest video/audio file of a direct upload. */
   tlDirectMaxBytes: number;
   /** TwelveLabs surface: largest video/audio file fetched by URL. */
@@ -178,6 +180,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       downloadUrlTtlMs: int('VIREO_DOWNLOAD_URL_TTL_SECONDS', 3600, 1, 7 * 24 * 3600) * 1000,
       maxImagePixels: int('VIREO_MAX_IMAGE_PIXELS', 268_402_689, 1, 2 ** 50),
       blobGcGraceMs: int('VIREO_BLOB_GC_GRACE_SECONDS', 600, 0, 7 * 24 * 3600) * 1000,
+      exportTtlMs: int('VIREO_EXPORT_TTL_SECONDS', 24 * 3600, 1, 365 * 24 * 3600) * 1000,
       tlDirectMaxBytes: int('VIREO_TL_DIRECT_MAX_BYTES', 200 * 1024 * 1024, 1, 2 ** 50),
       tlUrlMaxBytes: int('VIREO_TL_URL_MAX_BYTES', 4 * 1024 ** 3, 1, 2 ** 50),
       tlImageMaxBytes: int('VIREO_TL_IMAGE_MAX_BYTES', 32 * 1024 * 1024, 1, 2 ** 50),

@@ -12,6 +12,7 @@ import { assetRoutes } from './assets.js';
 import { KeyResolver, viAuthHook } from './auth.js';
 import { datasetRoutes } from './datasets.js';
 import { errorHandler, notFoundHandler } from './errors.js';
+import { exportFileRoutes, exportRoutes } from './exports.js';
 import { fileRoutes } from './files.js';
 import { keyRoutes } from './keys.js';
 import { limitsRoutes } from './limits.js';
@@ -101,8 +102,11 @@ export async function buildApp(o: AppOptions): Promise<App> {
     await vi.register(assetRoutes, { assets: o.assets });
     await vi.register(limitsRoutes, { assets: o.assets });
     await vi.register(annotationRoutes, { assets: o.assets });
+    await vi.register(exportRoutes, { assets: o.assets });
   });
   await app.register(fileRoutes, { assets: o.assets });
+  await app.register(annotationFileRoutes, { assets: o.assets });
+  await app.register(exportFileRoutes, { assets: o.assets });
   await app.register(
     async (tl) => {
       tl.addHook('onRequest', twelvelabsAuthHook(keys));
@@ -113,7 +117,6 @@ export async function buildApp(o: AppOptions): Promise<App> {
   );
   // Chunk bytes of multipart uploads: signed URLs, no x-api-key.
   await app.register(twelvelabsChunkRoutes, { assets: o.assets });
-  await app.register(annotationFileRoutes, { assets: o.assets });
 
   return app;
 }

@@ -7,11 +7,13 @@ export const JOB_KINDS = [
   'blobs.collect',
   'blobs.sweep',
   'assets.bulkDelete',
+  'annotations.import',
+  'annotations.expireImport',
+  'exports.build',
+  'exports.expire',
   'twelvelabs.process',
   'twelvelabs.fetch',
   'multipart.assemble',
   'multipart.sweep',
-  'annotations.import',
-  'annotations.expireImport',
 ] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
