@@ -1,6 +1,7 @@
 // Environment -> typed, validated configuration. Every problem is reported at once, each naming
 // the variable to fix, and the server does not start until they are fixed.
 import path from 'node:path';
+import { parseAllowList, EMPTY_ALLOW_LIST, type AllowList } from './domain/url-allow.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -28,6 +29,13 @@ export interface Config {
   /** Seconds to wait for in-flight requests and jobs on shutdown. */
   shutdownGraceSeconds: number;
   assets: AssetLimits;
+  /** Server-side fetches of user-supplied URLs (docs/configuration.md, "URL ingest"). */
+  urlIngest: UrlIngestConfig;
+}
+
+export interface UrlIngestConfig {
+  /** Hosts and ranges a URL fetch may reach besides public addresses (VIREO_URL_INGEST_ALLOW). */
+  allow: AllowList;
 }
 
 /** Limits and lifetimes of asset ingestion and downloads (docs/configuration.md, "Assets"). */
@@ -44,6 +52,18 @@ export interface AssetLimits {
   maxImagePixels: number;
   /** A blob touched by an upload this recently is never collected. */
   blobGcGraceMs: number;
+  /** How long a dataset export (and its archive) is kept after it finished. */
+  exportTtlMs: number;
+  /** TwelveLabs surface (docs/twelvelabs.md): largest video/audio file of a direct upload. */
+  tlDirectMaxBytes: number;
+  /** TwelveLabs surface: largest video/audio file fetched by URL. */
+  tlUrlMaxBytes: number;
+  /** TwelveLabs surface: largest image, however it arrives. */
+  tlImageMaxBytes: number;
+  /** TwelveLabs surface: how much of a refused upload's body is read (and discarded) so the client gets the 413. */
+  tlDrainMaxBytes: number;
+  /** TwelveLabs surface: time limit of one URL download. */
+  tlUrlTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -115,6 +135,13 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     problems.push('VIREO_INIT_ORGANIZATION_ID: must be 1-64 characters from A-Z a-z 0-9 - (no "_", no "/")');
   }
 
+  let urlIngestAllow = EMPTY_ALLOW_LIST;
+  try {
+    urlIngestAllow = parseAllowList(read('VIREO_URL_INGEST_ALLOW'));
+  } catch (err) {
+    problems.push(`VIREO_URL_INGEST_ALLOW: ${(err as Error).message}; give comma-separated host names, IP addresses or CIDR ranges`);
+  }
+
   const config: Config = {
     port,
     host: read('HOST') ?? 'localhost',
@@ -145,6 +172,15 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       downloadUrlTtlMs: int('VIREO_DOWNLOAD_URL_TTL_SECONDS', 3600, 1, 7 * 24 * 3600) * 1000,
       maxImagePixels: int('VIREO_MAX_IMAGE_PIXELS', 268_402_689, 1, 2 ** 50),
       blobGcGraceMs: int('VIREO_BLOB_GC_GRACE_SECONDS', 600, 0, 7 * 24 * 3600) * 1000,
+      exportTtlMs: int('VIREO_EXPORT_TTL_SECONDS', 24 * 3600, 1, 365 * 24 * 3600) * 1000,
+      tlDirectMaxBytes: int('VIREO_TL_DIRECT_MAX_BYTES', 200 * 1024 * 1024, 1, 2 ** 50),
+      tlUrlMaxBytes: int('VIREO_TL_URL_MAX_BYTES', 4 * 1024 ** 3, 1, 2 ** 50),
+      tlImageMaxBytes: int('VIREO_TL_IMAGE_MAX_BYTES', 32 * 1024 * 1024, 1, 2 ** 50),
+      tlDrainMaxBytes: int('VIREO_TL_DRAIN_MAX_BYTES', 1024 ** 3, 0, 2 ** 50),
+      tlUrlTimeoutMs: int('VIREO_TL_URL_TIMEOUT_SECONDS', 600, 1, 24 * 3600) * 1000,
+    },
+    urlIngest: {
+      allow: urlIngestAllow,
     },
   };
   if (problems.length > 0) throw new ConfigError(problems);

@@ -10,12 +10,13 @@ import { UrlSigner } from './blobs/signed-urls.js';
 import type { AssetServices } from './domain/asset-services.js';
 import { bootstrap, type BootstrapResult } from './domain/bootstrap.js';
 import type { DomainContext } from './domain/context.js';
+import { fetchToStaging } from './domain/url-fetch.js';
 import { buildApp } from './http/app.js';
 import { createMetrics } from './http/metrics.js';
 import { createJobRegistry } from './jobs/handlers.js';
 import { JobQueue } from './jobs/queue.js';
 import { JobWorker } from './jobs/worker.js';
-import * as media from './media/interim.js';
+import * as media from './media/index.js';
 import { CommitQueue } from './store/commit-queue.js';
 import { openStore } from './store/db.js';
 
@@ -55,6 +56,7 @@ export async function startServer(config: Config, options: { log?: Logger } = {}
       limits: config.assets,
       commits: new CommitQueue(store.db),
       media,
+      urlFetcher: async (url, o) => (await fetchToStaging(url, { ...o, allow: config.urlIngest.allow, blobs })).staged,
       publicUrl: () => {
         if (publicUrl === undefined) throw new Error('the public URL is known once the server listens');
         return publicUrl;
@@ -69,7 +71,7 @@ export async function startServer(config: Config, options: { log?: Logger } = {}
       leaseMs: config.jobs.leaseMs,
       log: log.child({ component: 'jobs' }),
     });
-    app = await buildApp({ ctx, log, metrics: createMetrics(jobs), version: VERSION, assets });
+    app = await buildApp({ ctx, log, metrics: createMetrics(jobs, assets.commits), version: VERSION, assets });
     await app.listen({ port: config.port, host: config.host });
     const port = (app.server.address() as AddressInfo).port;
     const url = config.publicUrl ?? `http://localhost:${port}`;

@@ -9,6 +9,8 @@ import type { ByteSource } from '../media/types.js';
 import { StageLimitError, type BlobStore, type ByteRange, type StagedObject, type StageOptions } from './store.js';
 
 const SHA256 = /^[0-9a-f]{64}$/;
+/** Bytes of each staged upload kept in memory until it is promoted (the media reader's first read is 64 KiB). */
+const HEAD_BYTES = 64 * 1024;
 
 export class FsBlobStore implements BlobStore {
   private readonly blobsDir: string;
@@ -16,6 +18,11 @@ export class FsBlobStore implements BlobStore {
   /** This process's own staging directory: <host>-<pid>-<random>. */
   private readonly stagingDir: string;
   private readonly madeDirs = new Set<string>();
+  /** Staged objects of this process, with the first bytes of each kept for header inspection. */
+  private readonly staged = new Map<string, Buffer | undefined>();
+  /** Staging keys: a random prefix per store and a counter (no random bytes per upload). */
+  private readonly keyPrefix = crypto.randomBytes(4).toString('hex');
+  private keyCounter = 0;
 
   constructor(root: string) {
     this.blobsDir = path.join(root, 'blobs');
@@ -25,22 +32,36 @@ export class FsBlobStore implements BlobStore {
     fs.mkdirSync(this.stagingDir, { recursive: true });
   }
 
+  // Staging and promotion use synchronous file calls on purpose. A write of one body chunk to the
+  // page cache, an open, a close or a rename take microseconds; each round trip through libuv's
+  // thread pool costs more than that in wake-ups and context switches, and with many small
+  // uploads those set the pace (nginx writes request bodies with blocking calls for the same reason).
   async stage(input: Readable, options: StageOptions): Promise<StagedObject> {
     const key = this.newKey();
     const meter = new Meter(options);
-    const out = fs.createWriteStream(this.stagedPath(key), { highWaterMark: 256 * 1024 });
+    this.staged.set(key, undefined);
+    let fd: number | undefined;
     try {
-      await copy(input, meter, out);
+      fd = fs.openSync(this.stagedPath(key), 'wx', 0o600);
+      const out = fd;
+      await consume(input, (chunk) => {
+        meter.update(chunk);
+        writeAll(out, chunk);
+      });
+      fs.closeSync(fd);
+      fd = undefined;
     } catch (err) {
-      out.destroy();
+      if (fd !== undefined) fs.closeSync(fd);
       await this.discardStaged(key);
       throw err;
     }
+    this.staged.set(key, meter.head());
     return { key, ...meter.result() };
   }
 
   async stageBuffer(bytes: Buffer): Promise<StagedObject> {
     const key = this.newKey();
+    this.staged.set(key, undefined);
     await fs.promises.writeFile(this.stagedPath(key), bytes);
     return {
       key,
@@ -51,10 +72,12 @@ export class FsBlobStore implements BlobStore {
   }
 
   openStaged(key: string, size: number): ByteSource {
-    return fileSource(this.stagedPath(key), size);
+    return fileSource(this.stagedPath(key), size, this.staged.get(key));
   }
 
   async discardStaged(key: string): Promise<void> {
+    // Keys this process staged and has not promoted or discarded yet; any other is a no-op.
+    if (!this.staged.delete(key)) return;
     await fs.promises.rm(this.stagedPath(key), { force: true });
   }
 
@@ -62,11 +85,12 @@ export class FsBlobStore implements BlobStore {
     const target = this.blobPath(sha256);
     const dir = path.dirname(target);
     if (!this.madeDirs.has(dir)) {
-      await fs.promises.mkdir(dir, { recursive: true });
+      fs.mkdirSync(dir, { recursive: true });
       this.madeDirs.add(dir);
     }
     // rename() replaces atomically: readers see the old or the new file (same bytes), never a part.
-    await fs.promises.rename(this.stagedPath(key), target);
+    fs.renameSync(this.stagedPath(key), target);
+    this.staged.delete(key);
   }
 
   open(sha256: string, size: number): ByteSource {
@@ -109,7 +133,7 @@ export class FsBlobStore implements BlobStore {
   }
 
   private newKey(): string {
-    return `${crypto.randomBytes(12).toString('hex')}.part`;
+    return `${this.keyPrefix}${(this.keyCounter++).toString(16).padStart(16, '0')}.part`;
   }
 
   private stagedPath(key: string): string {
@@ -128,6 +152,7 @@ class Meter {
   private size = 0;
   private crc = 0;
   private readonly hash = crypto.createHash('sha256');
+  private readonly headChunks: Buffer[] = [];
 
   constructor(private readonly options: StageOptions) {}
 
@@ -140,6 +165,13 @@ class Meter {
     }
     this.crc = crc32c(chunk, this.crc);
     this.hash.update(chunk);
+    if (this.size - chunk.length < HEAD_BYTES) this.headChunks.push(chunk);
+  }
+
+  /** The first bytes (up to HEAD_BYTES): where nearly every header is, read back without a disk read. */
+  head(): Buffer {
+    const all = this.headChunks.length === 1 ? this.headChunks[0]! : Buffer.concat(this.headChunks);
+    return all.length > HEAD_BYTES ? all.subarray(0, HEAD_BYTES) : all;
   }
 
   result(): Omit<StagedObject, 'key'> {
@@ -148,16 +180,15 @@ class Meter {
 }
 
 /**
- * Copies `input` into `out` through `meter`, with backpressure. Unlike stream.pipeline it never
- * destroys `input` when it stops early: an HTTP request stays readable, so the server can still
- * answer the client (and Node discards the rest of the body) instead of resetting the connection.
+ * Hands each chunk of `input` to `onChunk` (which writes it synchronously, so there is nothing to
+ * wait for between chunks) until the end; rejects with what `onChunk` throws. Unlike
+ * stream.pipeline it never destroys `input` when it stops early: an HTTP request stays readable,
+ * so the server can still answer the client (and Node discards the rest of the body) instead of
+ * resetting the connection.
  */
-function copy(input: Readable, meter: Meter, out: fs.WriteStream): Promise<void> {
+function consume(input: Readable, onChunk: (chunk: Buffer) => void): Promise<void> {
   return new Promise<void>((resolve, reject) => {
-    let done = false;
     const finish = (err?: unknown) => {
-      if (done) return;
-      done = true;
       input.off('data', onData);
       input.off('end', onEnd);
       input.off('error', onError);
@@ -165,29 +196,18 @@ function copy(input: Readable, meter: Meter, out: fs.WriteStream): Promise<void>
       if (err) {
         input.pause();
         reject(err);
-      }
+      } else resolve();
     };
     const onData = (chunk: Buffer) => {
       try {
-        meter.update(chunk);
+        onChunk(chunk);
       } catch (err) {
         finish(err);
-        return;
-      }
-      if (!out.write(chunk)) {
-        input.pause();
-        out.once('drain', () => {
-          if (!done) input.resume();
-        });
       }
     };
-    const onEnd = () => {
-      finish();
-      out.end((err?: Error | null) => (err ? reject(err) : resolve()));
-    };
+    const onEnd = () => finish();
     const onError = (err: Error) => finish(err);
     const onClose = () => finish(new Error('the client went away before the body ended'));
-    out.once('error', (err) => finish(err));
     input.on('data', onData);
     input.once('end', onEnd);
     input.once('error', onError);
@@ -196,11 +216,16 @@ function copy(input: Readable, meter: Meter, out: fs.WriteStream): Promise<void>
   });
 }
 
-function fileSource(file: string, size: number): ByteSource {
+function writeAll(fd: number, chunk: Buffer): void {
+  for (let at = 0; at < chunk.length; ) at += fs.writeSync(fd, chunk, at, chunk.length - at);
+}
+
+function fileSource(file: string, size: number, head?: Buffer): ByteSource {
   return {
     size,
     async read(offset: number, length: number): Promise<Buffer> {
       const want = Math.max(0, Math.min(length, size - offset));
+      if (head && offset + want <= head.length) return head.subarray(offset, offset + want);
       const handle = await fs.promises.open(file, 'r');
       try {
         const buffer = Buffer.allocUnsafe(want);

@@ -6,6 +6,7 @@ import type { AssetLimits } from '../config.js';
 import type { ByteSource, InspectOptions, InspectResult } from '../media/types.js';
 import type { CommitQueue } from '../store/commit-queue.js';
 import type { DomainContext } from './context.js';
+import type { UrlFetcher } from './twelvelabs-url.js';
 
 export interface MediaFunctions {
   inspect(source: ByteSource, options: InspectOptions): Promise<InspectResult>;
@@ -21,4 +22,6 @@ export interface AssetServices {
   media: MediaFunctions;
   /** Base of signed URLs (known only once the server listens). */
   publicUrl(): string;
+  /** Downloads a URL into staging for TwelveLabs `method=url` assets (domain/twelvelabs-url.ts). */
+  urlFetcher?: UrlFetcher;
 }

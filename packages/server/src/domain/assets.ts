@@ -141,6 +141,7 @@ export async function deleteAsset(svc: AssetServices, principal: Principal, data
 /** The asset a signed download URL names (the signature was checked by the caller). */
 export async function assetForDownload(svc: AssetServices, assetId: string): Promise<AssetRow> {
   const asset = await store.findAssetById(svc.ctx.db, assetId);
-  if (!asset) throw notFound('Asset', assetId);
+  // A TwelveLabs URL/multipart asset has no bytes until they arrive (sha256 '').
+  if (!asset || asset.sha256 === '') throw notFound('Asset', assetId);
   return asset;
 }

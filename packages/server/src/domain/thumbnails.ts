@@ -1,6 +1,6 @@
 // Thumbnails (256 px WebP) are made on the first request of an asset's thumbnail URL, stored as a
-// blob and remembered on the asset, so ingestion never waits for them. Formats the server cannot
-// decode (HEIC, JPEG 2000) are remembered as having none.
+// blob and remembered on the asset, so ingestion never waits for them. Content the media module
+// cannot decode (damaged pixels) is remembered as having none.
 import { claimBlob } from '../store/blobs.js';
 import { NO_THUMBNAIL, type AssetRow } from '../store/assets.js';
 import type { AssetServices } from './asset-services.js';

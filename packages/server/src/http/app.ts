@@ -7,16 +7,20 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyRequest } f
 import type { Logger } from 'pino';
 import type { AssetServices } from '../domain/asset-services.js';
 import type { DomainContext } from '../domain/context.js';
+import { annotationFileRoutes, annotationRoutes } from './annotations.js';
 import { assetRoutes } from './assets.js';
 import { KeyResolver, viAuthHook } from './auth.js';
 import { datasetRoutes } from './datasets.js';
 import { errorHandler, notFoundHandler } from './errors.js';
+import { exportFileRoutes, exportRoutes } from './exports.js';
 import { fileRoutes } from './files.js';
 import { keyRoutes } from './keys.js';
 import { limitsRoutes } from './limits.js';
 import type { Metrics } from './metrics.js';
 import { opsRoutes } from './ops.js';
 import { organizationRoutes } from './organizations.js';
+import { twelvelabsAuthHook } from './twelvelabs-auth.js';
+import { twelvelabsRoutes } from './twelvelabs.js';
 import type { App } from './types.js';
 import { parseJsonBody, validatorCompiler } from './validation.js';
 
@@ -96,8 +100,19 @@ export async function buildApp(o: AppOptions): Promise<App> {
     await vi.register(keyRoutes, { keys });
     await vi.register(assetRoutes, { assets: o.assets });
     await vi.register(limitsRoutes, { assets: o.assets });
+    await vi.register(annotationRoutes, { assets: o.assets });
+    await vi.register(exportRoutes, { assets: o.assets });
   });
   await app.register(fileRoutes, { assets: o.assets });
+  await app.register(annotationFileRoutes, { assets: o.assets });
+  await app.register(exportFileRoutes, { assets: o.assets });
+  await app.register(
+    async (tl) => {
+      tl.addHook('onRequest', twelvelabsAuthHook(keys));
+      await tl.register(twelvelabsRoutes, { assets: o.assets });
+    },
+    { prefix: '/v1.3' },
+  );
 
   return app;
 }

@@ -2,13 +2,14 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { JobQueue } from '../jobs/queue.js';
+import type { CommitQueue } from '../store/commit-queue.js';
 
 export interface Metrics {
   registry: Registry;
   observe(request: FastifyRequest, reply: FastifyReply): void;
 }
 
-export function createMetrics(queue: JobQueue): Metrics {
+export function createMetrics(queue: JobQueue, commits?: CommitQueue): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'vireo_' });
   const requests = new Counter({
@@ -34,6 +35,27 @@ export function createMetrics(queue: JobQueue): Metrics {
       for (const d of await queue.depth()) this.set({ kind: d.kind, status: d.status }, d.count);
     },
   });
+  if (commits) {
+    // Group commit: operations per batch says how well per-file writes share commits.
+    new Counter({
+      name: 'vireo_commit_batches_total',
+      help: 'Transactions committed by the group-commit queue',
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(commits.stats.batches);
+      },
+    });
+    new Counter({
+      name: 'vireo_commit_operations_total',
+      help: 'Operations (one per settled upload, claim, ...) carried by group-commit batches',
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(commits.stats.operations);
+      },
+    });
+  }
   return {
     registry,
     observe(request, reply) {

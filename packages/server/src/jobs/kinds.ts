@@ -7,5 +7,11 @@ export const JOB_KINDS = [
   'blobs.collect',
   'blobs.sweep',
   'assets.bulkDelete',
+  'annotations.import',
+  'annotations.expireImport',
+  'exports.build',
+  'exports.expire',
+  'twelvelabs.process',
+  'twelvelabs.fetch',
 ] as const;
 export type JobKind = (typeof JOB_KINDS)[number];

@@ -90,11 +90,18 @@ export async function annotationCounts(db: Db, assetIds: string[]): Promise<Map<
 /** Deletes assets (and their annotations); returns the blobs they referenced. */
 export async function deleteAssets(trx: Trx, assetIds: string[]): Promise<string[]> {
   if (assetIds.length === 0) return [];
+  // Lock the rows first (a no-op update works on both dialects): an annotation import publishing
+  // onto these assets then either commits before the annotations are deleted, or sees the assets gone.
+  await lockAssets(trx, assetIds);
   const rows = await trx.selectFrom('assets').select(['sha256', 'thumbnail_sha256']).where('id', 'in', assetIds).execute();
   await trx.deleteFrom('annotations').where('asset_id', 'in', assetIds).execute();
   await trx.deleteFrom('assets').where('id', 'in', assetIds).execute();
   return releasedBlobs(rows);
 }
+
+/** Row-locks assets until the transaction ends (PostgreSQL; SQLite has one writer anyway). */
+export const lockAssets = (trx: Trx, assetIds: string[]) =>
+  trx.updateTable('assets').set((eb) => ({ generation: eb.ref('generation') })).where('id', 'in', assetIds).execute();
 
 export const releasedBlobs = (rows: Array<Pick<AssetRow, 'sha256' | 'thumbnail_sha256'>>): string[] => [
   ...new Set(rows.flatMap((r) => (r.thumbnail_sha256 && r.thumbnail_sha256 !== NO_THUMBNAIL ? [r.sha256, r.thumbnail_sha256] : [r.sha256]))),

@@ -1,5 +1,7 @@
 // The blobs table: which content-addressed blobs exist, and the claim/collect protocol that keeps
-// an upload and the collector from racing on the same content (see domain/blob-gc.ts).
+// an upload and the collector from racing on the same content (see domain/blob-gc.ts). A blob is in
+// use while an asset (bytes or thumbnail), an annotation import file or a dataset export (archive)
+// references it.
 import { sql } from 'kysely';
 import type { Db } from './db.js';
 import type { Trx } from './commit-queue.js';
@@ -9,12 +11,13 @@ import type { Trx } from './commit-queue.js';
  * `touched_at`. Answers false while the collector holds the row ('deleting'): wait and try again.
  */
 export async function claimBlob(db: Db | Trx, sha256: string, size: number, now: number): Promise<boolean> {
-  await db
+  // No row comes back when the conflicting row is not live (the update's condition fails).
+  const row = await db
     .insertInto('blobs')
     .values({ sha256, size, state: 'live', touched_at: now })
     .onConflict((oc) => oc.column('sha256').doUpdateSet({ touched_at: now }).where('blobs.state', '=', 'live'))
-    .execute();
-  const row = await db.selectFrom('blobs').select('state').where('sha256', '=', sha256).executeTakeFirst();
+    .returning('state')
+    .executeTakeFirst();
   return row?.state === 'live';
 }
 
@@ -37,6 +40,8 @@ export async function markBlobDeleting(db: Db | Trx, sha256: string, touchedBefo
     .where('touched_at', '<', touchedBefore)
     .where((eb) => eb.not(eb.exists(eb.selectFrom('assets').select(sql.lit(1).as('x')).where('assets.sha256', '=', sha256))))
     .where((eb) => eb.not(eb.exists(eb.selectFrom('assets').select(sql.lit(1).as('x')).where('assets.thumbnail_sha256', '=', sha256))))
+    .where((eb) => eb.not(eb.exists(eb.selectFrom('annotation_import_files').select(sql.lit(1).as('x')).where('annotation_import_files.sha256', '=', sha256))))
+    .where((eb) => eb.not(eb.exists(eb.selectFrom('dataset_exports').select(sql.lit(1).as('x')).where('dataset_exports.archive_sha256', '=', sha256))))
     .executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
 }
@@ -56,6 +61,10 @@ export async function collectableBlobs(db: Db, touchedBefore: number, limit: num
           eb('touched_at', '<', touchedBefore),
           eb.not(eb.exists(eb.selectFrom('assets').select(sql.lit(1).as('x')).whereRef('assets.sha256', '=', 'blobs.sha256'))),
           eb.not(eb.exists(eb.selectFrom('assets').select(sql.lit(1).as('x')).whereRef('assets.thumbnail_sha256', '=', 'blobs.sha256'))),
+          eb.not(
+            eb.exists(eb.selectFrom('annotation_import_files').select(sql.lit(1).as('x')).whereRef('annotation_import_files.sha256', '=', 'blobs.sha256')),
+          ),
+          eb.not(eb.exists(eb.selectFrom('dataset_exports').select(sql.lit(1).as('x')).whereRef('dataset_exports.archive_sha256', '=', 'blobs.sha256'))),
         ]),
       ]),
     )

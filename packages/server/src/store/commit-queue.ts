@@ -3,6 +3,10 @@
 // committing waits for the next batch; each caller learns its own operation's result after the
 // batch that holds it has committed. Operations are isolated by savepoints: one that throws is
 // rolled back alone and rejects alone.
+//
+// better-sqlite3 runs a whole batch synchronously, so nothing can join a batch while it commits:
+// a batch starts only after the I/O callbacks that are ready now have run (setImmediate), which
+// lets the operations of concurrent uploads that become ready together share one commit.
 import { sql, type Transaction } from 'kysely';
 import type { Db } from './db.js';
 import type { Database } from './schema.js';
@@ -33,12 +37,14 @@ export class CommitQueue {
   run<T>(op: CommitOp<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ op, resolve: resolve as (v: unknown) => void, reject });
-      if (!this.draining) void this.drain();
+      if (!this.draining) {
+        this.draining = true;
+        setImmediate(() => void this.drain());
+      }
     });
   }
 
   private async drain(): Promise<void> {
-    this.draining = true;
     try {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0, this.maxBatch);

@@ -6,6 +6,8 @@ export interface OrganizationsTable {
   owner_user_id: string;
   created_at: number;
   last_access: number;
+  /** The dataset of the TwelveLabs surface (migration 0006), created on first use. */
+  media_library_id?: string | null;
 }
 
 export interface ApiKeysTable {
@@ -64,13 +66,28 @@ export interface AssetsTable {
   contents_updated_at: number;
   generation: number;
   thumbnail_sha256: string | null;
+  // Migration 0006 (TwelveLabs surface). Optional here because rows written before it (and Vi
+  // ingestion) leave them to their defaults; selects always return them.
+  /** direct | url | multipart when created through /v1.3; null for Vi uploads. */
+  tl_method?: string | null;
+  /** processing | ready | failed; 'ready' for Vi uploads. */
+  processing_status?: string;
+  processing_error?: string | null;
+  /** The TwelveLabs client's name for the file when `filename` had to be made unique. */
+  original_filename?: string | null;
+  duration_ms?: number | null;
+  video_codec?: string | null;
+  audio_codec?: string | null;
+  fps?: number | null;
+  sample_rate?: number | null;
+  channels?: number | null;
 }
 
 export interface AnnotationsTable {
   id: string;
   dataset_id: string;
   asset_id: string;
-  /** Links the parts of one annotation (e.g. a caption and its grounded boxes). */
+  /** Links the parts of one annotation (e.g. a caption and its grounded boxes): the id of the annotation line. Row format: store/annotations.ts. */
   group_id: string;
   kind: string;
   /** Tag (label) name, counted in the dataset statistic; null when the annotation has none. */
@@ -174,6 +191,117 @@ export interface DeletionSessionsTable {
   failure: string | null;
 }
 
+/** An annotation import session (vi-protocol.md §5.2); see store/annotation-imports.ts. */
+export interface AnnotationImportSessionsTable {
+  id: string;
+  organization_id: string;
+  dataset_id: string;
+  created_by: string;
+  created_at: number;
+  updated_at: number;
+  generation: number;
+  /** Files must be uploaded and FilesInserted reported before this time (ms). */
+  upload_before: number;
+  /** Warn | RejectFile | RejectSession */
+  on_bad_annotation: string;
+  on_bad_file: string;
+  on_overwritten: string;
+  source: string | null;
+  /** JSON object of string -> string (the request's metadata.attributes). */
+  attributes: string;
+  /** open (taking files) | queued (FilesInserted reached, parse pending/running) | finished */
+  state: string;
+  files_inserted_at: number | null;
+  /** Reached | FailedReach: the client's report. */
+  files_inserted_status: string | null;
+  /** CancelledByUser | UserUploadErrored | null */
+  files_inserted_reason: string | null;
+  finished_at: number | null;
+  /** imported | rejected | abandoned | expired (set with finished_at) */
+  outcome: string | null;
+  /** For people: why the session ended as it did. */
+  message: string | null;
+  /** Files processed (status.files.pageCount). */
+  page_count: number;
+  /** JSON object: status.annotations.statusCount. */
+  annotation_counts: string;
+  problem_count: number;
+}
+
+export interface AnnotationImportFilesTable {
+  session_id: string;
+  /** Position of the file in the order the client announced it. */
+  idx: number;
+  name: string;
+  kind: string;
+  size_bytes: number;
+  /** Unsigned CRC32C the client announced. */
+  crc32c: number;
+  /** awaiting | uploaded | imported | rejected | skipped */
+  state: string;
+  /** Blob holding the received bytes, until the session ends (keeps the blob from collection). */
+  sha256: string | null;
+  received_size: number | null;
+  /** Unsigned CRC32C of the received bytes. */
+  received_crc32c: number | null;
+  received_at: number | null;
+  /** Annotations this file added. */
+  annotations: number;
+  /** Why the file was bad (a reason of docs/annotations.md), or null. */
+  problem: string | null;
+}
+
+/** Annotation rows a parse staged; moved into `annotations` in one statement when the session commits. */
+export interface AnnotationImportRowsTable {
+  session_id: string;
+  id: string;
+  file_idx: number;
+  asset_id: string;
+  group_id: string;
+  kind: string;
+  tag: string | null;
+  contents: string;
+}
+
+export interface AnnotationImportProblemsTable {
+  session_id: string;
+  seq: number;
+  file: string;
+  /** 1-based line of a JSON Lines file, element number of a JSON array; null for file-level problems. */
+  line: number | null;
+  reason: string;
+  message: string;
+}
+
+export interface DatasetExportsTable {
+  id: string;
+  organization_id: string;
+  dataset_id: string;
+  /** ViFull | ViJsonl */
+  format: string;
+  /** 1: coordinates 0–1; 0: pixels. */
+  normalized: number;
+  /** Fraction of assets in training/; null: everything in dump/. */
+  split_ratio: number | null;
+  created_by: string;
+  created_at: number;
+  updated_at: number;
+  generation: number;
+  /** When a worker first began building the archive. */
+  started_at: number | null;
+  /** Assets the archive will hold, and how many are written so far (progress). */
+  assets_total: number;
+  assets_done: number;
+  /** The finished archive, a blob. */
+  archive_sha256: string | null;
+  archive_size: number | null;
+  finished_at: number | null;
+  /** Why the archive could not be built (then the Finished condition is FailedReach). */
+  failure: string | null;
+  /** The export and its archive are removed after this time. */
+  expires_at: number;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   api_keys: ApiKeysTable;
@@ -185,4 +313,9 @@ export interface Database {
   ingestion_sessions: IngestionSessionsTable;
   ingestion_items: IngestionItemsTable;
   deletion_sessions: DeletionSessionsTable;
+  annotation_import_sessions: AnnotationImportSessionsTable;
+  annotation_import_files: AnnotationImportFilesTable;
+  annotation_import_rows: AnnotationImportRowsTable;
+  annotation_import_problems: AnnotationImportProblemsTable;
+  dataset_exports: DatasetExportsTable;
 }

@@ -1,0 +1,68 @@
+// Each organization's media library: the ordinary dataset that holds the assets of the TwelveLabs
+// surface (/v1.3), created on first use and visible through the Vi protocol like any other.
+import type { DomainContext, Principal } from './context.js';
+import { newId } from './ids.js';
+
+export const MEDIA_LIBRARY_NAME = 'Media library';
+
+/** The live media library of the organization, or undefined when it has none (yet). */
+export async function findMediaLibrary(ctx: DomainContext, organizationId: string): Promise<string | undefined> {
+  const row = await ctx.db
+    .selectFrom('organizations')
+    .innerJoin('datasets', 'datasets.id', 'organizations.media_library_id')
+    .select('datasets.id')
+    .where('organizations.id', '=', organizationId)
+    .where('datasets.deleted_at', 'is', null)
+    .executeTakeFirst();
+  return row?.id;
+}
+
+/**
+ * The organization's media library, created now when it has none or when it was deleted through
+ * the Vi protocol. Concurrent first uses agree on one dataset: the pointer is set conditionally.
+ */
+export async function ensureMediaLibrary(ctx: DomainContext, principal: Principal): Promise<string> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const found = await findMediaLibrary(ctx, principal.organizationId);
+    if (found) return found;
+    const current = await ctx.db.selectFrom('organizations').select('media_library_id').where('id', '=', principal.organizationId).executeTakeFirst();
+    if (!current) throw new Error(`organization ${principal.organizationId} does not exist`);
+    const previous = current.media_library_id ?? null;
+    const id = newId();
+    const now = ctx.now();
+    const created = await ctx.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('datasets')
+        .values({
+          id,
+          organization_id: principal.organizationId,
+          name: MEDIA_LIBRARY_NAME,
+          type: 'phrase-grounding',
+          description: 'Video, audio and images uploaded through the TwelveLabs-compatible API (/v1.3)',
+          owner_user_id: principal.userId,
+          created_at: now,
+          updated_at: now,
+          generation: 1,
+          deleted_at: null,
+          purged_at: null,
+          deleted_by: null,
+        })
+        .execute();
+      const r = await trx
+        .updateTable('organizations')
+        .set({ media_library_id: id })
+        .where('id', '=', principal.organizationId)
+        .where((eb) => (previous === null ? eb('media_library_id', 'is', null) : eb('media_library_id', '=', previous)))
+        .executeTakeFirst();
+      if (Number(r.numUpdatedRows) !== 1) throw new LostRace();
+      return true;
+    }).catch((err: unknown) => {
+      if (err instanceof LostRace) return false;
+      throw err;
+    });
+    if (created) return id;
+  }
+  throw new Error('could not settle on a media library dataset');
+}
+
+class LostRace extends Error {}
