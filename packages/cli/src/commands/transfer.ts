@@ -3,12 +3,21 @@
 // command run again resumes (the server settles files it already has; download skips saved files).
 import path from 'node:path';
 import type { Command } from 'commander';
+import { ViOperationError } from '@vireo/sdk/node';
 import { clientFrom } from '../client.js';
 import { interruptible } from '../interrupt.js';
 import { oneOf, positiveInt } from '../options.js';
 import { EXIT, formatBytes, printFields, printJson, printTable } from '../output.js';
 import { serverCommand, type ServerOpts } from './common.js';
 import { addExportOptions, exportSettings, type ExportFlags } from './exports.js';
+
+/** Vireo's addition to an import session's status: what was wrong, where (`line` null: the whole file). */
+interface ImportProblem {
+  file: string;
+  line: number | null;
+  reason: string;
+  message: string;
+}
 
 const FAILURE_MODES = ['FailAfterOne', 'FailAfterAll'] as const;
 const RETENTION = ['RemoveLinkedResource', 'KeepLinkedResources'] as const;
@@ -157,27 +166,46 @@ Lines match assets by file name: the export line schema (docs/annotations.md) or
     )
     .action(async (datasetId: string, paths: string[], opts: ServerOpts & ProgressOpts & { wait: boolean }) => {
       const client = clientFrom(opts);
-      const session = await interruptible(
-        (signal) =>
-          client.annotations.upload({
-            datasetId,
-            paths: paths.map((p) => path.resolve(p)),
-            waitUntilDone: opts.wait,
-            showProgress: opts.progress,
-            signal,
-          }),
-        'The import was cancelled; run the same command again.',
-      );
-      if (opts.json) return printJson(session);
-      const f = session.status.files;
-      printFields([
-        ['Import session', session.annotationImportSessionId],
-        ['Done', session.isDone ? 'yes' : 'no (still importing)'],
-        ['Files processed', String(f.pageCount)],
-        ['Size', formatBytes(f.totalSizeBytes)],
-        ['Annotations', String(session.annotationsImported)],
-        ...Object.entries(session.status.annotations.statusCount).map(([k, v]): [string, string] => [`  ${k}`, String(v)]),
-      ]);
+      const ref = { datasetId, annotationImportSessionId: '' };
+      const session = await interruptible(async (signal) => {
+        const sent = await client.annotations.upload({
+          datasetId,
+          paths: paths.map((p) => path.resolve(p)),
+          waitUntilDone: false,
+          showProgress: opts.progress,
+          signal,
+        });
+        ref.annotationImportSessionId = sent.annotationImportSessionId;
+        if (!opts.wait) return sent;
+        try {
+          return await client.annotations.waitUntilDone({ ...ref, signal });
+        } catch (err) {
+          // A rejected import: read the session once more for the server's reasons (line by line).
+          if (!(err instanceof ViOperationError)) throw err;
+          return client.annotations.getImportSession(ref);
+        }
+      }, 'The import was cancelled and changes nothing; run the same command again.');
+      const status = session.status as typeof session.status & { problems?: ImportProblem[]; problemCount?: number };
+      const failed = status.conditions.find((c) => c.status === 'FailedReach') as { condition: string; message?: string | null } | undefined;
+      const problems = status.problems ?? [];
+      const rejectedFiles = status.files.statusCount.Rejected ?? 0;
+      if (opts.json) printJson(session);
+      else {
+        const f = status.files;
+        printFields([
+          ['Import session', session.annotationImportSessionId],
+          ['Result', failed ? `rejected, nothing imported${failed.message ? ` (${failed.message})` : ''}` : session.isDone ? 'imported' : 'still importing'],
+          ['Files processed', String(f.pageCount)],
+          ['Size', formatBytes(f.totalSizeBytes)],
+          ['Annotations', String(session.annotationsImported)],
+          ['Problems', String(status.problemCount ?? problems.length)],
+        ]);
+        if (problems.length > 0) {
+          process.stdout.write('\n');
+          printTable(['FILE', 'LINE', 'REASON', 'MESSAGE'], problems.map((p) => [p.file, p.line === null ? '-' : String(p.line), p.reason, p.message]));
+        }
+      }
+      if (failed || rejectedFiles > 0) process.exitCode = EXIT.failed;
     });
 }
 
