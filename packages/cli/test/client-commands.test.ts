@@ -180,6 +180,17 @@ describe('vireo assets', () => {
     const rmAgain = await run(['assets', 'rm', dataset, assetId, '--yes'], server.authEnv);
     expect(rmAgain.status).toBe(1);
     expect(rmAgain.stderr).toContain(assetId);
+
+    // Queries: list what a metadata query selects, then delete exactly that in bulk.
+    const query = 'filename == "img-0005.png"';
+    const selected = JSON.parse((await run(['assets', 'ls', dataset, '--metadata-query', query, '--json'], server.authEnv)).stdout);
+    expect(selected.map((a: any) => a.filename)).toEqual(['img-0005.png']);
+    const bulk = await run(['assets', 'rm', dataset, '--metadata-query', query, '--yes'], server.authEnv);
+    expect(bulk.status, bulk.stderr).toBe(0);
+    expect(bulk.stdout).toContain('Deleted the selected assets');
+    const left = JSON.parse((await run(['assets', 'ls', dataset, '--all', '--json'], server.authEnv)).stdout);
+    expect(left).toHaveLength(10);
+    expect(left.map((a: any) => a.filename)).not.toContain('img-0005.png');
   });
 
   it('uploads without waiting, then `sessions wait` reports the finished session', async () => {
@@ -240,6 +251,8 @@ describe('usage errors and help', () => {
       [['datasets', 'create'], /required option '--name <name>'/],
       [['annotations', 'rm', 'ds1', 'a1'], /missing required argument 'annotations'/],
       [['download', 'ds1'], /missing required argument 'dir'/],
+      [['assets', 'rm', 'ds1', '--yes'], /give the ids of the assets to delete, or --filter/],
+      [['assets', 'rm', 'ds1', 'a1', '--filter', 'x:y', '--yes'], /not both/],
     ];
     for (const [args, message] of cases) {
       const r = await run(args, server.authEnv);

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { Asset, SortCriterion } from '@vireo/sdk';
 import { clientFrom } from '../client.js';
 import { oneOf, positiveInt } from '../options.js';
-import { EXIT, formatBytes, formatTime, printFields, printJson, printTable } from '../output.js';
+import { EXIT, formatBytes, formatTime, printFields, printJson, printTable, UsageError } from '../output.js';
 import { confirm, serverCommand, type ServerOpts } from './common.js';
 import { registerAssetDownload, registerAssetUpload } from './transfer.js';
 
@@ -24,7 +24,7 @@ export function registerAssetCommands(program: Command): void {
   serverCommand(assets, 'ls <dataset>', 'List the assets of a dataset (the first 100 unless --limit or --all)', [
     'vireo assets ls 0f3c…',
     'vireo assets ls 0f3c… --sort metadata.fileSize --desc --limit 10',
-    `vireo assets ls 0f3c… --filter 'metadata.width > 1000' --all --json`,
+    `vireo assets ls 0f3c… --metadata-query 'width > 1000' --all --json`,
   ])
     .alias('list')
     .option('--limit <n>', 'show at most n assets', positiveInt(), 100)
@@ -94,11 +94,27 @@ export function registerAssetCommands(program: Command): void {
       printFields(fields);
     });
 
-  serverCommand(assets, 'rm <dataset> <assets...>', 'Delete assets (and their annotations)', ['vireo assets rm 0f3c… 9a1b… 77d0… --yes'])
+  serverCommand(assets, 'rm <dataset> [assets...]', 'Delete assets (and their annotations): by id, or every asset a query selects', [
+    'vireo assets rm 0f3c… 9a1b… 77d0… --yes',
+    `vireo assets rm 0f3c… --metadata-query 'metadata.annotations.total == 0' --yes`,
+    `vireo assets rm 0f3c… --filter '{"filename": "blurry.jpg"}' --yes`,
+  ])
     .alias('delete')
+    .option('--filter <expression>', 'delete every asset this filter selects (docs/query-language.md)')
+    .option('--metadata-query <query>', 'delete every asset this query selects (docs/query-language.md)')
     .option('-y, --yes', 'do not ask for confirmation')
-    .action(async (datasetId: string, assetIds: string[], opts: ServerOpts & { yes?: boolean }) => {
+    .action(async (datasetId: string, assetIds: string[], opts: ServerOpts & { yes?: boolean; filter?: string; metadataQuery?: string }) => {
+      const byQuery = opts.filter !== undefined || opts.metadataQuery !== undefined;
+      if (byQuery && assetIds.length > 0) throw new UsageError('give asset ids or --filter/--metadata-query, not both');
+      if (!byQuery && assetIds.length === 0) throw new UsageError('give the ids of the assets to delete, or --filter/--metadata-query');
       const client = clientFrom(opts);
+      if (byQuery) {
+        await confirm(`delete every asset of dataset ${datasetId} that the query selects`, opts.yes);
+        const session = await client.datasets.bulkDeleteAssets({ datasetId, filterCriteria: opts.filter, metadataQuery: opts.metadataQuery });
+        if (opts.json) return printJson(session);
+        process.stdout.write(`Deleted the selected assets of dataset ${datasetId} (deletion session ${session.deleteManyAssetsSessionId}).\n`);
+        return;
+      }
       await confirm(`delete ${assetIds.length} asset${assetIds.length === 1 ? '' : 's'} of dataset ${datasetId}`, opts.yes);
       const results: Array<{ assetId: string; deleted: boolean; error?: string }> = [];
       for (const assetId of assetIds) {
@@ -112,7 +128,7 @@ export function registerAssetCommands(program: Command): void {
       const failed = results.filter((r) => !r.deleted);
       if (opts.json) printJson(results);
       else {
-        for (const r of results) process.stdout.write(r.deleted ? `Deleted ${r.assetId}\n` : '');
+        for (const r of results) if (r.deleted) process.stdout.write(`Deleted ${r.assetId}\n`);
         for (const r of failed) process.stderr.write(`error: ${r.assetId}: ${r.error}\n`);
       }
       if (failed.length > 0) process.exitCode = EXIT.failed;
