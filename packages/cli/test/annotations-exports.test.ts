@@ -21,7 +21,7 @@ beforeAll(async () => {
   expect(up.status, up.stderr).toBe(0);
   const ls = JSON.parse((await run(['assets', 'ls', dataset, '--json'], server.authEnv)).stdout);
   for (const a of ls) assetIds.set(a.filename, a.assetId);
-});
+}, 300_000);
 afterAll(async () => {
   await server?.stop();
   removeTempDirs();
@@ -30,7 +30,7 @@ afterAll(async () => {
 const line = (filename: string, caption: string, phrase: string) =>
   JSON.stringify({ asset_id: filename, caption, grounded_phrases: [{ phrase, bbox: [0.1, 0.2, 0.5, 0.7] }] });
 
-describe('vireo annotations', () => {
+describe('vireo annotations', { timeout: 300_000 }, () => {
   it('imports a JSON Lines file, lists an asset’s annotations, deletes one', async () => {
     const file = path.join(tempDir(), 'captions.jsonl');
     fs.writeFileSync(file, [0, 1, 2, 3].map((i) => line(`heron-${i}.png`, `a heron number ${i}`, 'a heron')).join('\n') + '\n');
@@ -81,7 +81,7 @@ describe('vireo annotations', () => {
   });
 });
 
-describe('vireo export / download', () => {
+describe('vireo export / download', { timeout: 300_000 }, () => {
   it('exports with a split and prints the URL; exports ls/get show it', async () => {
     const r = await run(['export', dataset, '--split', '0.5', '--json'], server.authEnv);
     expect(r.status, r.stderr).toBe(0);

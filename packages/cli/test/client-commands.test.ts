@@ -10,7 +10,7 @@ import { removeTempDirs, run, start, startServer, tempDir, type CliServer } from
 let server: CliServer;
 beforeAll(async () => {
   server = await startServer();
-});
+}, 300_000);
 afterAll(async () => {
   await server?.stop();
   removeTempDirs();
@@ -30,7 +30,7 @@ async function createDataset(name: string): Promise<string> {
   return JSON.parse(r.stdout).datasetId as string;
 }
 
-describe('vireo login / whoami / logout', () => {
+describe('vireo login / whoami / logout', { timeout: 300_000 }, () => {
   it('checks the credentials, stores them 0600 in a 0700 dir, and later commands use them', async () => {
     const env = { ...server.env, XDG_CONFIG_HOME: tempDir('vireo-config-') };
     const r = await run(['login', '--endpoint', server.url, '--org', server.organizationId, '--key', server.secretKey], env);
@@ -86,7 +86,7 @@ describe('vireo login / whoami / logout', () => {
   });
 });
 
-describe('vireo datasets', () => {
+describe('vireo datasets', { timeout: 300_000 }, () => {
   it('creates, lists, shows and deletes datasets, as tables and as JSON', async () => {
     const id = await createDataset('Birds');
 
@@ -121,7 +121,7 @@ describe('vireo datasets', () => {
   });
 });
 
-describe('vireo assets', () => {
+describe('vireo assets', { timeout: 300_000 }, () => {
   it('uploads (exit 1 with the failed file listed), re-runs without re-sending, lists, shows, downloads, skips, deletes', async () => {
     const dataset = await createDataset('Uploads');
     const dir = await imageDir(12);
@@ -240,7 +240,7 @@ describe('vireo assets', () => {
   });
 });
 
-describe('usage errors and help', () => {
+describe('usage errors and help', { timeout: 300_000 }, () => {
   it('exits 2 for usage errors with a message that says what to fix', async () => {
     const cases: Array<[string[], RegExp]> = [
       [['nonsense'], /unknown command 'nonsense'/],
