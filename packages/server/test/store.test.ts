@@ -1,8 +1,8 @@
 import fs from 'node:fs';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate, openStore, type Store } from '../src/store/db.js';
 import * as datasets from '../src/store/datasets.js';
-import { createTestDatabase, describeEachDialect, tempDir, type TestDatabase } from './support/dialects.js';
+import { createTestDatabase, describeEachDialect, postgresAvailable, tempDir, type TestDatabase } from './support/dialects.js';
 import { insertAsset, insertAnnotation, insertDatasetRow, insertOrg } from './support/rows.js';
 
 describeEachDialect('store', (dialect) => {
@@ -75,5 +75,27 @@ describeEachDialect('store', (dialect) => {
     const stats = await datasets.datasetStatistics(store.db, [gone, kept]);
     expect(stats.get(gone)).toMatchObject({ assetTotal: 0, annotationTotal: 0 });
     expect(stats.get(kept)).toMatchObject({ assetTotal: 7, annotationTotal: 7 });
+  });
+});
+
+describe.skipIf(!postgresAvailable)('store on a shared PostgreSQL database', () => {
+  it('looks only at its own schema when migrating, whatever other schemas hold or drop', async () => {
+    // Kysely's introspector read every schema and failed ("schema … does not exist") whenever
+    // another one was dropped meanwhile.
+    const dir = tempDir();
+    const [mine, other] = [await createTestDatabase('postgres', dir), await createTestDatabase('postgres', dir)];
+    const store = await openStore(mine.config);
+    const neighbour = await openStore(other.config);
+    try {
+      const tables = await store.db.introspection.getTables();
+      expect(tables.map((t) => t.name)).toContain('assets');
+      expect(new Set(tables.map((t) => t.schema))).toEqual(new Set([mine.config.schema]));
+      await neighbour.close();
+      await Promise.all([other.drop(), migrate(store.db, mine.config.schema)]);
+    } finally {
+      await store.close();
+      await mine.drop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

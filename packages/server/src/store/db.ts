@@ -3,7 +3,18 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type MigrationProvider, type SqliteDatabase } from 'kysely';
+import {
+  Kysely,
+  Migrator,
+  PostgresDialect,
+  SqliteDialect,
+  sql,
+  type DatabaseIntrospector,
+  type MigrationProvider,
+  type PostgresDialectConfig,
+  type SqliteDatabase,
+  type TableMetadata,
+} from 'kysely';
 import pg from 'pg';
 import type { DatabaseConfig } from '../config.js';
 import { migrations } from './migrations/index.js';
@@ -89,7 +100,7 @@ async function openPostgres(config: DatabaseConfig): Promise<Store> {
   pool.on('error', () => {
     /* an idle client lost its connection; the pool replaces it */
   });
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new SchemaScopedPostgresDialect({ pool }, config.schema) });
   try {
     if (config.schema !== 'public') await sql`create schema if not exists ${sql.id(config.schema)}`.execute(db);
   } catch (err) {
@@ -97,6 +108,37 @@ async function openPostgres(config: DatabaseConfig): Promise<Store> {
     throw err;
   }
   return { db, dialect: 'postgres', close: () => db.destroy() };
+}
+
+/**
+ * Kysely's PostgreSQL introspector reads every table of every schema; the migrator only needs to
+ * know about ours. Reading the others is slow on a shared database and fails outright when another
+ * schema is dropped meanwhile ("schema … does not exist" from pg_get_serial_sequence).
+ */
+class SchemaScopedPostgresDialect extends PostgresDialect {
+  constructor(
+    config: PostgresDialectConfig,
+    private readonly schema: string,
+  ) {
+    super(config);
+  }
+
+  override createIntrospector(db: Kysely<any>): DatabaseIntrospector {
+    const schema = this.schema;
+    const getTables = async (): Promise<TableMetadata[]> => {
+      const { rows } = await sql<{ name: string; type: string }>`
+        select table_name as name, table_type as type from information_schema.tables where table_schema = ${schema}`.execute(db);
+      return rows.map((r) => ({ name: r.name, schema, isView: r.type === 'VIEW', columns: [] }));
+    };
+    return {
+      getSchemas: async () => {
+        const { rows } = await sql<{ name: string }>`select nspname as name from pg_catalog.pg_namespace where nspname = ${schema}`.execute(db);
+        return rows;
+      },
+      getTables,
+      getMetadata: async () => ({ tables: await getTables() }),
+    };
+  }
 }
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
