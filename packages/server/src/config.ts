@@ -52,6 +52,8 @@ export interface AssetLimits {
   maxImagePixels: number;
   /** A blob touched by an upload this recently is never collected. */
   blobGcGraceMs: number;
+  /** How long a dataset export (and its archive) is kept after it finished. */
+  exportTtlMs: number;
   /** TwelveLabs surface (docs/twelvelabs.md): largest video/audio file of a direct upload. */
   tlDirectMaxBytes: number;
   /** TwelveLabs surface: largest video/audio file fetched by URL. */
@@ -62,6 +64,14 @@ export interface AssetLimits {
   tlDrainMaxBytes: number;
   /** TwelveLabs surface: time limit of one URL download. */
   tlUrlTimeoutMs: number;
+  /** TwelveLabs multipart uploads: bytes per chunk (every chunk but the last). */
+  tlMultipartChunkBytes: number;
+  /** TwelveLabs multipart uploads: largest video/audio file (images keep tlImageMaxBytes). */
+  tlMultipartMaxBytes: number;
+  /** TwelveLabs multipart uploads: an upload not complete this long after its creation expires. */
+  tlMultipartTtlMs: number;
+  /** TwelveLabs multipart uploads: how often expired uploads and leftover parts are cleaned up. */
+  tlMultipartSweepMs: number;
 }
 
 export class ConfigError extends Error {
@@ -170,11 +180,16 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       downloadUrlTtlMs: int('VIREO_DOWNLOAD_URL_TTL_SECONDS', 3600, 1, 7 * 24 * 3600) * 1000,
       maxImagePixels: int('VIREO_MAX_IMAGE_PIXELS', 268_402_689, 1, 2 ** 50),
       blobGcGraceMs: int('VIREO_BLOB_GC_GRACE_SECONDS', 600, 0, 7 * 24 * 3600) * 1000,
+      exportTtlMs: int('VIREO_EXPORT_TTL_SECONDS', 24 * 3600, 1, 365 * 24 * 3600) * 1000,
       tlDirectMaxBytes: int('VIREO_TL_DIRECT_MAX_BYTES', 200 * 1024 * 1024, 1, 2 ** 50),
       tlUrlMaxBytes: int('VIREO_TL_URL_MAX_BYTES', 4 * 1024 ** 3, 1, 2 ** 50),
       tlImageMaxBytes: int('VIREO_TL_IMAGE_MAX_BYTES', 32 * 1024 * 1024, 1, 2 ** 50),
       tlDrainMaxBytes: int('VIREO_TL_DRAIN_MAX_BYTES', 1024 ** 3, 0, 2 ** 50),
       tlUrlTimeoutMs: int('VIREO_TL_URL_TIMEOUT_SECONDS', 600, 1, 24 * 3600) * 1000,
+      tlMultipartChunkBytes: int('VIREO_TL_MULTIPART_CHUNK_BYTES', 16 * 1024 * 1024, 1, 5 * 1024 ** 3),
+      tlMultipartMaxBytes: int('VIREO_TL_MULTIPART_MAX_BYTES', 10 * 1024 ** 3, 1, 2 ** 50),
+      tlMultipartTtlMs: int('VIREO_TL_MULTIPART_EXPIRY_SECONDS', 24 * 3600, 1, 30 * 24 * 3600) * 1000,
+      tlMultipartSweepMs: int('VIREO_TL_MULTIPART_SWEEP_SECONDS', 300, 1, 24 * 3600) * 1000,
     },
     urlIngest: {
       allow: urlIngestAllow,

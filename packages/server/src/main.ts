@@ -6,6 +6,7 @@ import path from 'node:path';
 import { pino, type Logger } from 'pino';
 import type { Config } from './config.js';
 import { FsBlobStore } from './blobs/fs.js';
+import { FsPartStore } from './blobs/parts.js';
 import { UrlSigner } from './blobs/signed-urls.js';
 import type { AssetServices } from './domain/asset-services.js';
 import { bootstrap, type BootstrapResult } from './domain/bootstrap.js';
@@ -52,6 +53,7 @@ export async function startServer(config: Config, options: { log?: Logger } = {}
     const assets: AssetServices = {
       ctx,
       blobs,
+      parts: new FsPartStore(config.dataDir),
       signer: new UrlSigner(signingSecret),
       limits: config.assets,
       commits: new CommitQueue(store.db),

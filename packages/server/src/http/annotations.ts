@@ -26,7 +26,8 @@ import {
 } from '../domain/annotation-import.js';
 import { AppError } from '../domain/errors.js';
 import { presentAnnotation, presentImportSession } from './annotation-presenters.js';
-import { closeIfUnread, verifySignature } from './files.js';
+import { verifySignature } from './blob-reply.js';
+import { closeIfUnread } from './files.js';
 import { datasetIdFromSegment } from './ids.js';
 import { errorResponses, viSecurity } from './schemas.js';
 

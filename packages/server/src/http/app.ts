@@ -12,6 +12,7 @@ import { assetRoutes } from './assets.js';
 import { KeyResolver, viAuthHook } from './auth.js';
 import { datasetRoutes } from './datasets.js';
 import { errorHandler, notFoundHandler } from './errors.js';
+import { exportFileRoutes, exportRoutes } from './exports.js';
 import { fileRoutes } from './files.js';
 import { keyRoutes } from './keys.js';
 import { limitsRoutes } from './limits.js';
@@ -20,6 +21,7 @@ import { opsRoutes } from './ops.js';
 import { organizationRoutes } from './organizations.js';
 import { twelvelabsAuthHook } from './twelvelabs-auth.js';
 import { twelvelabsRoutes } from './twelvelabs.js';
+import { twelvelabsChunkRoutes, twelvelabsMultipartRoutes } from './twelvelabs-multipart.js';
 import type { App } from './types.js';
 import { parseJsonBody, validatorCompiler } from './validation.js';
 
@@ -100,16 +102,21 @@ export async function buildApp(o: AppOptions): Promise<App> {
     await vi.register(assetRoutes, { assets: o.assets });
     await vi.register(limitsRoutes, { assets: o.assets });
     await vi.register(annotationRoutes, { assets: o.assets });
+    await vi.register(exportRoutes, { assets: o.assets });
   });
   await app.register(fileRoutes, { assets: o.assets });
+  await app.register(annotationFileRoutes, { assets: o.assets });
+  await app.register(exportFileRoutes, { assets: o.assets });
   await app.register(
     async (tl) => {
       tl.addHook('onRequest', twelvelabsAuthHook(keys));
       await tl.register(twelvelabsRoutes, { assets: o.assets });
+      await tl.register(twelvelabsMultipartRoutes, { assets: o.assets });
     },
     { prefix: '/v1.3' },
   );
-  await app.register(annotationFileRoutes, { assets: o.assets });
+  // Chunk bytes of multipart uploads: signed URLs, no x-api-key.
+  await app.register(twelvelabsChunkRoutes, { assets: o.assets });
 
   return app;
 }

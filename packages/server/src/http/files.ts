@@ -1,13 +1,12 @@
 // Signed byte transfers, authorized by the URL signature alone (the Python SDK sends no auth
 // headers on them): PUT of an ingestion item's bytes, GET/HEAD of an asset or its thumbnail.
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import type { UrlSigner } from '../blobs/signed-urls.js';
 import type { AssetServices } from '../domain/asset-services.js';
 import { assetForDownload } from '../domain/assets.js';
 import { AppError } from '../domain/errors.js';
 import { answerForSettled, findUpload, receiveBytes, type UploadAnswer } from '../domain/ingestion.js';
 import { thumbnailOf } from '../domain/thumbnails.js';
-import { parseRange } from './range.js';
+import { sendBlob, verifySignature } from './blob-reply.js';
 
 /** Past this many unread bytes a rejected upload's connection is closed instead of drained. */
 const DRAIN_CAP = 64 * 1024 * 1024;
@@ -45,21 +44,7 @@ export const fileRoutes: FastifyPluginAsync<{ assets: AssetServices }> = async (
       ({ sha256, size } = thumb);
       type = 'image/webp';
     }
-    const etag = `"${sha256}"`;
-    reply.header('accept-ranges', 'bytes').header('etag', etag).header('cache-control', 'private, max-age=3600').type(type);
-    if (request.headers['if-none-match'] === etag) return reply.status(304).send();
-    const range = parseRange(request.headers.range, size);
-    if (range === 'unsatisfiable') {
-      reply.header('content-range', `bytes */${size}`);
-      throw new AppError('RangeNotSatisfiable', `The range ${request.headers.range} is outside the ${size} bytes of the file`);
-    }
-    if (range) {
-      reply.status(206).header('content-range', `bytes ${range.start}-${range.end}/${size}`).header('content-length', range.end - range.start + 1);
-    } else {
-      reply.header('content-length', size);
-    }
-    if (request.method === 'HEAD') return reply.send();
-    return reply.send(svc.blobs.stream(sha256, range ?? undefined));
+    return sendBlob(request, reply, svc.blobs, { sha256, size, contentType: type, cacheControl: 'private, max-age=3600' });
   };
 
   app.route<{ Params: { assetId: string; filename: string } }>({
@@ -77,15 +62,6 @@ export const fileRoutes: FastifyPluginAsync<{ assets: AssetServices }> = async (
     handler: (request, reply) => download(request, reply, true),
   });
 };
-
-/** Checks a signed URL's signature and expiry (shared by every signed byte route). */
-export function verifySignature(signer: UrlSigner, request: FastifyRequest, now: number): void {
-  const q = request.url.indexOf('?');
-  const path = q < 0 ? request.url : request.url.slice(0, q);
-  const problem = signer.verify(request.method, path, new URLSearchParams(q < 0 ? '' : request.url.slice(q + 1)), now);
-  if (problem === 'expired') throw new AppError('PermissionDenied', 'This signed URL has expired: ask the API for a new one');
-  if (problem) throw new AppError('PermissionDenied', 'This URL is not signed, or its signature does not match it');
-}
 
 /** Before answering a PUT whose body was not (fully) read: past a cap, close the connection rather than drain it. */
 export function closeIfUnread(request: FastifyRequest, reply: FastifyReply): void {

@@ -18,6 +18,9 @@ export const assetPath = (asset: Pick<AssetRow, 'id' | 'filename'>) => `/files/a
 export const thumbnailPath = (asset: Pick<AssetRow, 'id' | 'filename'>) =>
   `/files/assets/${asset.id}/thumbnail/${encodeSegment(`${asset.filename.replace(/\.[^.]*$/, '')}.webp`)}`;
 
+/** The archive of a dataset export, named after the dataset. */
+export const exportArchivePath = (exportId: string, datasetId: string) => `/files/exports/${exportId}/${encodeSegment(`${datasetId}.zip`)}`;
+
 export class SignedLinks {
   constructor(
     private readonly signer: UrlSigner,
@@ -36,6 +39,11 @@ export class SignedLinks {
 
   thumbnail(asset: AssetRow): SignedUrl {
     return this.signed('GET', thumbnailPath(asset), this.downloadExpiry());
+  }
+
+  /** An export's archive: the usual download lifetime, but never past the export's own expiry. */
+  exportArchive(exportId: string, datasetId: string, exportExpiresAt: number): SignedUrl {
+    return this.signed('GET', exportArchivePath(exportId, datasetId), Math.min(this.downloadExpiry(), exportExpiresAt));
   }
 
   private downloadExpiry(): number {

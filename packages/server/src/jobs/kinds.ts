@@ -7,9 +7,13 @@ export const JOB_KINDS = [
   'blobs.collect',
   'blobs.sweep',
   'assets.bulkDelete',
-  'twelvelabs.process',
-  'twelvelabs.fetch',
   'annotations.import',
   'annotations.expireImport',
+  'exports.build',
+  'exports.expire',
+  'twelvelabs.process',
+  'twelvelabs.fetch',
+  'multipart.assemble',
+  'multipart.sweep',
 ] as const;
 export type JobKind = (typeof JOB_KINDS)[number];

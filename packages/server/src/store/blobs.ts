@@ -1,6 +1,7 @@
 // The blobs table: which content-addressed blobs exist, and the claim/collect protocol that keeps
 // an upload and the collector from racing on the same content (see domain/blob-gc.ts). A blob is in
-// use while an asset, a thumbnail or an annotation import file references it.
+// use while an asset (bytes or thumbnail), an annotation import file or a dataset export (archive)
+// references it.
 import { sql } from 'kysely';
 import type { Db } from './db.js';
 import type { Trx } from './commit-queue.js';
@@ -40,6 +41,7 @@ export async function markBlobDeleting(db: Db | Trx, sha256: string, touchedBefo
     .where((eb) => eb.not(eb.exists(eb.selectFrom('assets').select(sql.lit(1).as('x')).where('assets.sha256', '=', sha256))))
     .where((eb) => eb.not(eb.exists(eb.selectFrom('assets').select(sql.lit(1).as('x')).where('assets.thumbnail_sha256', '=', sha256))))
     .where((eb) => eb.not(eb.exists(eb.selectFrom('annotation_import_files').select(sql.lit(1).as('x')).where('annotation_import_files.sha256', '=', sha256))))
+    .where((eb) => eb.not(eb.exists(eb.selectFrom('dataset_exports').select(sql.lit(1).as('x')).where('dataset_exports.archive_sha256', '=', sha256))))
     .executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
 }
@@ -62,6 +64,7 @@ export async function collectableBlobs(db: Db, touchedBefore: number, limit: num
           eb.not(
             eb.exists(eb.selectFrom('annotation_import_files').select(sql.lit(1).as('x')).whereRef('annotation_import_files.sha256', '=', 'blobs.sha256')),
           ),
+          eb.not(eb.exists(eb.selectFrom('dataset_exports').select(sql.lit(1).as('x')).whereRef('dataset_exports.archive_sha256', '=', 'blobs.sha256'))),
         ]),
       ]),
     )

@@ -273,6 +273,77 @@ export interface AnnotationImportProblemsTable {
   message: string;
 }
 
+export interface DatasetExportsTable {
+  id: string;
+  organization_id: string;
+  dataset_id: string;
+  /** ViFull | ViJsonl */
+  format: string;
+  /** 1: coordinates 0–1; 0: pixels. */
+  normalized: number;
+  /** Fraction of assets in training/; null: everything in dump/. */
+  split_ratio: number | null;
+  created_by: string;
+  created_at: number;
+  updated_at: number;
+  generation: number;
+  /** When a worker first began building the archive. */
+  started_at: number | null;
+  /** Assets the archive will hold, and how many are written so far (progress). */
+  assets_total: number;
+  assets_done: number;
+  /** The finished archive, a blob. */
+  archive_sha256: string | null;
+  archive_size: number | null;
+  finished_at: number | null;
+  /** Why the archive could not be built (then the Finished condition is FailedReach). */
+  failure: string | null;
+  /** The export and its archive are removed after this time. */
+  expires_at: number;
+}
+
+/** A TwelveLabs multipart upload (migration 0007). */
+export interface MultipartUploadsTable {
+  id: string;
+  organization_id: string;
+  /** The pending asset the assembled bytes become. */
+  asset_id: string;
+  filename: string;
+  /** video | audio | image, as the client declared (the content decides the asset's kind). */
+  media_type: string;
+  total_size: number;
+  chunk_size: number;
+  total_chunks: number;
+  /** active | completed (every chunk reported) | failed | expired */
+  status: string;
+  error: string | null;
+  created_at: number;
+  updated_at: number;
+  /** An upload still active then expires; its parts are removed. */
+  expires_at: number;
+  /** When the parts were joined and handed to the asset. */
+  assembled_at: number | null;
+  /** When the part files were deleted (after assembly, failure or expiry). */
+  parts_removed_at: number | null;
+}
+
+/** A chunk of a multipart upload whose bytes arrived (migration 0007). Indexes are 1-based. */
+export interface MultipartChunksTable {
+  upload_id: string;
+  idx: number;
+  size: number;
+  /** The ETag answered to the PUT: the client's proof when it reports the chunk. */
+  etag: string;
+  /** The file of these bytes in the part store. */
+  part_key: string;
+  uploaded_at: number;
+  updated_at: number;
+  /** When the client reported it (then it is `completed`). */
+  reported_at: number | null;
+  /** Why the last report of it was refused (then it is `failed` until uploaded again). */
+  error: string | null;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   api_keys: ApiKeysTable;
@@ -288,4 +359,7 @@ export interface Database {
   annotation_import_files: AnnotationImportFilesTable;
   annotation_import_rows: AnnotationImportRowsTable;
   annotation_import_problems: AnnotationImportProblemsTable;
+  dataset_exports: DatasetExportsTable;
+  multipart_uploads: MultipartUploadsTable;
+  multipart_chunks: MultipartChunksTable;
 }

@@ -192,3 +192,35 @@ export const BulkAssetDeletionSession = object({
   spec: object({}, { filter: 'any', metadataQuery: nullable('str'), ruleQuery: nullable('str'), strictQuery: nullable('bool') }),
   status: object({ conditions: array(ResourceCondition) }),
 });
+
+/** §3.2 `DatasetExport`: `kind` optional but must match; `downloadUrl` null/absent while processing. */
+export const DatasetExport = object(
+  {
+    workspaceId: 'str',
+    datasetId: 'str',
+    datasetExportId: 'str',
+    spec: object({ format: literal('ViJsonl', 'ViFull', 'ViTfrecord'), options: object({ normalized: 'bool' }, { splitRatio: nullable('num') }) }),
+    status: object({ conditions: array(ResourceCondition) }, { downloadUrl: nullable(object({ url: 'str', expiresAt: 'any' })) }),
+    metadata: ResourceMetadata,
+    selfLink: 'str',
+    etag: 'str',
+  },
+  { kind: literal('DatasetExport') },
+);
+
+/** §6.4 one line of an exported annotation file (`contents.type` is the tag). */
+export const ExportAnnotationLine = object(
+  {
+    id: 'str',
+    asset: object({ filename: 'str', height: 'int', width: 'int' }, { type: literal('Image'), filepath: nullable('str'), url: nullable('str') }),
+    contents: union(
+      object({
+        type: literal('PhraseGrounding'),
+        caption: 'str',
+        groundedPhrases: array(object({ phrase: 'str', startTokenIndex: 'int', endTokenIndex: 'int', bounds: array(array('num')) })),
+      }),
+      object({ type: literal('Vqa'), interactions: array(object({ order: 'int', question: 'str', answer: 'str' })) }),
+    ),
+  },
+  { category: 'any' },
+);

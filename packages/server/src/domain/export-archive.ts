@@ -1,0 +1,257 @@
+// The `exports.build` job: writes a dataset's archive (§6.3) as a ZIP streamed into the blob
+// store's staging, then keeps it as a blob. Assets and annotations are read in keyset pages and
+// entries are written one at a time, each waiting for the disk, so memory does not grow with the
+// bytes of the dataset (only the ZIP central directory, a few hundred bytes per entry, is held
+// until the end). Images are STOREd as they are; zip-stream writes ZIP64 records by itself past
+// 4 GiB or 65,535 entries.
+/// <reference path="../types/zip-stream.d.ts" />
+import crypto from 'node:crypto';
+import type { Readable } from 'node:stream';
+import ZipStream, { type EntryData } from 'zip-stream';
+import { PermanentJobError } from '../jobs/worker.js';
+import { claimBlob } from '../store/blobs.js';
+import type { AssetServices } from './asset-services.js';
+import { annotationLines, type LineAnnotation } from './export-lines.js';
+import type { ExportRow } from './exports.js';
+
+const PAGE = 500;
+
+export type Split = 'dump' | 'training' | 'validation';
+
+export interface BuildOptions {
+  /** Forces ZIP64 records even for a small archive (tests). */
+  forceZip64?: boolean;
+}
+
+/** Runs the build of one export; a finished or vanished export is left alone (the job is idempotent). */
+export async function buildExport(svc: AssetServices, exportId: string, signal?: AbortSignal, options: BuildOptions = {}): Promise<void> {
+  const { db } = svc.ctx;
+  const row = await db.selectFrom('dataset_exports').selectAll().where('id', '=', exportId).executeTakeFirst();
+  if (!row || row.finished_at !== null) return;
+  const dataset = await db.selectFrom('datasets').select(['id', 'deleted_at']).where('id', '=', row.dataset_id).executeTakeFirst();
+  if (!dataset || dataset.deleted_at !== null) throw new PermanentJobError('The dataset was deleted before its export was built');
+
+  const total = Number(
+    (await db.selectFrom('assets').select((eb) => eb.fn.countAll<number>().as('n')).where('dataset_id', '=', row.dataset_id).executeTakeFirstOrThrow()).n,
+  );
+  await db
+    .updateTable('dataset_exports')
+    .set((eb) => ({
+      started_at: eb.fn.coalesce('started_at', eb.val(svc.ctx.now())),
+      assets_total: total,
+      assets_done: 0,
+      updated_at: svc.ctx.now(),
+      generation: eb('generation', '+', 1),
+    }))
+    .where('id', '=', exportId)
+    .execute();
+
+  const splitOf = row.split_ratio === null ? () => 'dump' as Split : await trainingSplit(svc, row.dataset_id, row.split_ratio);
+  const staged = await writeArchive(svc, row, splitOf, signal, options);
+  try {
+    while (!(await svc.commits.run((trx) => claimBlob(trx, staged.sha256, staged.size, svc.ctx.now())))) {
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    await svc.blobs.promote(staged.key, staged.sha256);
+  } catch (err) {
+    await svc.blobs.discardStaged(staged.key);
+    throw err;
+  }
+  const now = svc.ctx.now();
+  const updated = await db
+    .updateTable('dataset_exports')
+    .set((eb) => ({
+      archive_sha256: staged.sha256,
+      archive_size: staged.size,
+      assets_done: total,
+      finished_at: now,
+      updated_at: now,
+      expires_at: now + svc.limits.exportTtlMs,
+      generation: eb('generation', '+', 1),
+    }))
+    .where('id', '=', exportId)
+    .where('finished_at', 'is', null)
+    .executeTakeFirst();
+  if (Number(updated.numUpdatedRows) === 0) {
+    // Expired or removed while building: nobody will download this archive.
+    await svc.ctx.jobs.enqueue('blobs.collect', { sha256s: [staged.sha256] }, { priority: -5 });
+    svc.ctx.jobs.notify();
+  }
+}
+
+/**
+ * The training/validation assignment for a ratio: assets ranked by a hash of (dataset, asset id),
+ * the first round(ratio × n) go to training. The same dataset and ratio give the same split every
+ * time, and with two or more assets neither split is empty (the SDK's loader needs both). Holds one
+ * number per asset (8 bytes) while it runs.
+ */
+async function trainingSplit(svc: AssetServices, datasetId: string, ratio: number): Promise<(assetId: string) => Split> {
+  const scores: number[] = [];
+  let after = '';
+  for (;;) {
+    const ids = await svc.ctx.db
+      .selectFrom('assets')
+      .select('id')
+      .where('dataset_id', '=', datasetId)
+      .where('id', '>', after)
+      .orderBy('id')
+      .limit(PAGE * 4)
+      .execute();
+    for (const { id } of ids) scores.push(splitScore(datasetId, id));
+    if (ids.length < PAGE * 4) break;
+    after = ids[ids.length - 1]!.id;
+  }
+  const n = scores.length;
+  let k = Math.round(ratio * n);
+  if (n >= 2) k = Math.min(n - 1, Math.max(1, k));
+  const sorted = Float64Array.from(scores).sort();
+  const threshold = k === 0 ? -1 : sorted[k - 1]!;
+  return (assetId) => (splitScore(datasetId, assetId) <= threshold ? 'training' : 'validation');
+}
+
+/** A number in [0, 1) fixed for (dataset, asset): 48 bits of SHA-256. */
+export function splitScore(datasetId: string, assetId: string): number {
+  const digest = crypto.createHash('sha256').update(`${datasetId}\n${assetId}`).digest();
+  return digest.readUIntBE(0, 6) / 2 ** 48;
+}
+
+/** Streams the ZIP into staging; resolves with the staged object once every byte is on disk. */
+async function writeArchive(svc: AssetServices, row: ExportRow, splitOf: (assetId: string) => Split, signal: AbortSignal | undefined, options: BuildOptions) {
+  const zip = new ZipStream({ forceZip64: options.forceZip64 ?? false });
+  let failure: Error | undefined;
+  const fail = (err: Error) => {
+    if (failure) return;
+    failure = err;
+    zip.destroy(err);
+  };
+  zip.on('error', fail);
+  const onAbort = () => fail(signal?.reason instanceof Error ? signal.reason : new Error('the export job was interrupted'));
+  signal?.addEventListener('abort', onAbort, { once: true });
+  const stagedPromise = svc.blobs.stage(zip, { maxBytes: Number.MAX_SAFE_INTEGER });
+  // A staging failure (disk full, ...) stops the writer too; the promise is awaited below.
+  stagedPromise.catch((err: Error) => fail(err));
+  const add: AddEntry = (source, data) =>
+    new Promise<void>((resolve, reject) => {
+      if (failure) return reject(failure);
+      // Settles on the entry's callback, or when a failure elsewhere (staging, abort) closed the writer.
+      const onClose = () => reject(failure ?? new Error('the ZIP writer closed'));
+      zip.once('close', onClose);
+      zip.entry(source, data, (err) => {
+        zip.off('close', onClose);
+        if (err) fail(err);
+        if (failure) reject(failure);
+        else resolve();
+      });
+    });
+  try {
+    await feed(svc, row, add, splitOf);
+    zip.finalize();
+    const staged = await stagedPromise;
+    if (failure) {
+      await svc.blobs.discardStaged(staged.key);
+      throw failure;
+    }
+    return staged;
+  } catch (err) {
+    // A PermanentJobError says why in the user's terms; otherwise the first failure is the cause.
+    throw err instanceof PermanentJobError ? err : (failure ?? err);
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+type AddEntry = (source: Buffer | Readable, data: EntryData) => Promise<void>;
+
+interface PageAsset {
+  id: string;
+  filename: string;
+  sha256: string;
+  size: number;
+  width: number | null;
+  height: number | null;
+}
+
+/** Adds every entry, one at a time (each waits until its bytes went to staging: flat memory). */
+async function feed(svc: AssetServices, row: ExportRow, add: AddEntry, splitOf: (assetId: string) => Split): Promise<void> {
+  const { db } = svc.ctx;
+  const withImages = row.format === 'ViFull';
+  const normalized = row.normalized === 1;
+  const date = new Date(row.created_at);
+  const splits: Split[] = row.split_ratio === null ? ['dump'] : ['training', 'validation'];
+  for (const split of splits) {
+    if (withImages) await add(Buffer.alloc(0), { name: `${split}/images/`, type: 'directory', date });
+    await add(Buffer.alloc(0), { name: `${split}/annotations/`, type: 'directory', date });
+  }
+  // Annotation files are named after the image's stem; a second image with the same stem in the
+  // same split (cat.jpg, cat.png) gets its whole filename instead (cat.png.jsonl).
+  const stems = new Map<Split, Set<string>>(splits.map((s) => [s, new Set<string>()]));
+
+  let done = 0;
+  let after: string | undefined;
+  for (;;) {
+    let q = db
+      .selectFrom('assets')
+      .select(['id', 'filename', 'sha256', 'size', 'width', 'height'])
+      .where('dataset_id', '=', row.dataset_id)
+      .orderBy('filename')
+      .limit(PAGE);
+    if (after !== undefined) q = q.where('filename', '>', after);
+    const page = (await q.execute()) as PageAsset[];
+    if (page.length === 0) break;
+    after = page[page.length - 1]!.filename;
+    const annotations = await annotationsOf(svc, page.map((a) => a.id));
+
+    for (const asset of page) {
+      if (!safeEntryName(asset.filename)) {
+        throw new PermanentJobError(`Cannot export asset ${asset.id}: its filename "${asset.filename}" cannot be a file name in a ZIP archive`);
+      }
+      const split = splitOf(asset.id);
+      if (withImages) {
+        const bytes = svc.blobs.stream(asset.sha256);
+        try {
+          await add(bytes, { name: `${split}/images/${asset.filename}`, store: true, date, mode: 0o644 });
+        } catch (err) {
+          bytes.destroy();
+          if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+            throw new PermanentJobError(`Cannot export asset ${asset.id} (${asset.filename}): its bytes are missing from the blob store`);
+          }
+          throw err;
+        }
+      }
+      const used = stems.get(split)!;
+      let stem = asset.filename.replace(/\.[^.]*$/, '');
+      if (used.has(stem)) stem = asset.filename;
+      used.add(stem);
+      const text = annotationLines(asset, annotations.get(asset.id) ?? [], normalized);
+      await add(Buffer.from(text, 'utf8'), { name: `${split}/annotations/${stem}.jsonl`, store: text.length < 512, date, mode: 0o644 });
+    }
+    done += page.length;
+    await db
+      .updateTable('dataset_exports')
+      .set((eb) => ({ assets_done: done, updated_at: svc.ctx.now(), generation: eb('generation', '+', 1) }))
+      .where('id', '=', row.id)
+      .execute();
+    if (page.length < PAGE) break;
+  }
+}
+
+/** One path segment every unzip tool accepts as it is. */
+const safeEntryName = (name: string) => name !== '' && name !== '.' && name !== '..' && !/[/\\\0]/.test(name);
+
+async function annotationsOf(svc: AssetServices, assetIds: string[]): Promise<Map<string, LineAnnotation[]>> {
+  const out = new Map<string, LineAnnotation[]>();
+  if (assetIds.length === 0) return out;
+  const rows = await svc.ctx.db
+    .selectFrom('annotations')
+    .select(['id', 'asset_id', 'group_id', 'kind', 'contents'])
+    .where('asset_id', 'in', assetIds)
+    .orderBy('asset_id')
+    .orderBy('id')
+    .execute();
+  for (const r of rows) {
+    const list = out.get(r.asset_id);
+    if (list) list.push(r);
+    else out.set(r.asset_id, [r]);
+  }
+  return out;
+}

@@ -1,0 +1,46 @@
+// Serving a blob over a signed URL: signature check, HEAD with Content-Length, Range -> 206, 416
+// past the end, ETag/304. Shared by asset, thumbnail and export downloads.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { UrlSigner } from '../blobs/signed-urls.js';
+import type { BlobStore } from '../blobs/store.js';
+import { AppError } from '../domain/errors.js';
+import { parseRange } from './range.js';
+
+/** Throws PermissionDenied unless the request's URL carries a valid, unexpired signature. */
+export function verifySignature(signer: UrlSigner, request: FastifyRequest, now: number): void {
+  const q = request.url.indexOf('?');
+  const path = q < 0 ? request.url : request.url.slice(0, q);
+  const problem = signer.verify(request.method, path, new URLSearchParams(q < 0 ? '' : request.url.slice(q + 1)), now);
+  if (problem === 'expired') throw new AppError('PermissionDenied', 'This signed URL has expired: ask the API for a new one');
+  if (problem) throw new AppError('PermissionDenied', 'This URL is not signed, or its signature does not match it');
+}
+
+export interface BlobToSend {
+  sha256: string;
+  size: number;
+  contentType: string;
+  cacheControl: string;
+  /** Content-Disposition, when the client should save the bytes under a given name. */
+  disposition?: string;
+}
+
+/** Answers GET/HEAD for the blob: whole (200), one range (206), or 416 for a range past the end. */
+export function sendBlob(request: FastifyRequest, reply: FastifyReply, blobs: BlobStore, blob: BlobToSend): FastifyReply {
+  const { sha256, size } = blob;
+  const etag = `"${sha256}"`;
+  reply.header('accept-ranges', 'bytes').header('etag', etag).header('cache-control', blob.cacheControl).type(blob.contentType);
+  if (blob.disposition) reply.header('content-disposition', blob.disposition);
+  if (request.headers['if-none-match'] === etag) return reply.status(304).send();
+  const range = parseRange(request.headers.range, size);
+  if (range === 'unsatisfiable') {
+    reply.header('content-range', `bytes */${size}`);
+    throw new AppError('RangeNotSatisfiable', `The range ${request.headers.range} is outside the ${size} bytes of the file`);
+  }
+  if (range) {
+    reply.status(206).header('content-range', `bytes ${range.start}-${range.end}/${size}`).header('content-length', range.end - range.start + 1);
+  } else {
+    reply.header('content-length', size);
+  }
+  if (request.method === 'HEAD') return reply.send();
+  return reply.send(blobs.stream(sha256, range ?? undefined));
+}
