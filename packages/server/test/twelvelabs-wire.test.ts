@@ -256,6 +256,15 @@ describeEachDialect('twelvelabs wire protocol', (dialect) => {
     expectError(await call('GET', `/v1.3/assets/${b.json._id}`), 404, 'resource_not_exist');
   });
 
+  it('documents the surface in /openapi.json with its x-api-key scheme', async () => {
+    const doc = (await s.request('GET', '/openapi.json')).json;
+    expect(doc.components.securitySchemes.twelvelabsApiKey).toMatchObject({ type: 'apiKey', in: 'header', name: 'x-api-key' });
+    for (const [p, m] of [['/v1.3/assets', 'post'], ['/v1.3/assets', 'get'], ['/v1.3/assets/{id}', 'get'], ['/v1.3/assets/{id}', 'delete'], ['/v1.3/assets/{id}/user-metadata', 'patch']]) {
+      expect(doc.paths[p!]?.[m!]?.security, `${m} ${p}`).toEqual([{ twelvelabsApiKey: [] }]);
+    }
+    expect(doc.paths['/v1.3/assets'].post.responses['201']).toBeDefined();
+  });
+
   it('works with the documented constructor and TWELVELABS_BASE_URL', async () => {
     const saved = process.env.TWELVELABS_BASE_URL;
     process.env.TWELVELABS_BASE_URL = `${s.url}/v1.3`;
