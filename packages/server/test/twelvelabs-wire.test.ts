@@ -256,6 +256,17 @@ describeEachDialect('twelvelabs wire protocol', (dialect) => {
     expectError(await call('GET', `/v1.3/assets/${b.json._id}`), 404, 'resource_not_exist');
   });
 
+  it('takes concurrent uploads of one filename, each its own asset', async () => {
+    const answers = await Promise.all(
+      [50, 51, 52, 53, 54].map(async (seed) => post([{ name: 'method', value: 'direct' }, file(await noiseImage('png', seed), 'race.png')])),
+    );
+    expect(answers.map((a) => a.status)).toEqual([201, 201, 201, 201, 201]);
+    expect(new Set(answers.map((a) => a.json._id)).size).toBe(5);
+    expect(answers.every((a) => a.json.filename === 'race.png')).toBe(true);
+    const listed = await call('GET', '/v1.3/assets?filename=race.png');
+    expect(listed.json.page_info.total_results).toBe(5);
+  });
+
   it('documents the surface in /openapi.json with its x-api-key scheme', async () => {
     const doc = (await s.request('GET', '/openapi.json')).json;
     expect(doc.components.securitySchemes.twelvelabsApiKey).toMatchObject({ type: 'apiKey', in: 'header', name: 'x-api-key' });
