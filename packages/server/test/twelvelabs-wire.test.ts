@@ -165,6 +165,35 @@ describeEachDialect('twelvelabs wire protocol', (dialect) => {
     agent.destroy();
   });
 
+  it('past the drain cap answers 413 at once and closes the connection', async () => {
+    const capped = await startTestServer(dialect, { VIREO_TL_DIRECT_MAX_BYTES: '300000', VIREO_TL_IMAGE_MAX_BYTES: '100000', VIREO_TL_DRAIN_MAX_BYTES: '1000000' });
+    try {
+      const u = new URL(capped.url);
+      const socket = net.connect(Number(u.port), u.hostname);
+      await new Promise((resolve) => socket.once('connect', resolve));
+      const received: Buffer[] = [];
+      socket.on('data', (c: Buffer) => received.push(c));
+      socket.on('error', () => undefined); // writes after the server closed may fail
+      const closed = new Promise((resolve) => socket.once('close', resolve));
+      const head = multipart([{ name: 'method', value: 'direct' }]).subarray(0, -`--${BOUNDARY}--\r\n`.length);
+      const partHead = Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="huge.mp4"\r\nContent-Type: application/octet-stream\r\n\r\n`);
+      socket.write(
+        `POST /v1.3/assets HTTP/1.1\r\nHost: ${u.host}\r\nx-api-key: ${capped.secretKey}\r\n` +
+          `content-type: multipart/form-data; boundary=${BOUNDARY}\r\ncontent-length: ${100 * 1024 * 1024}\r\n\r\n`,
+      );
+      socket.write(Buffer.concat([head, partHead]));
+      // 3 MB of the announced 100 MB: past the 1 MB drain cap, far from the end.
+      for (let i = 0; i < 3; i++) socket.write(Buffer.alloc(1024 * 1024, 5));
+      await closed;
+      const answer = Buffer.concat(received).toString('utf8');
+      expect(answer).toMatch(/^HTTP\/1\.1 413 /);
+      expect(answer.toLowerCase()).toContain('connection: close');
+      expect(answer).toContain('"code":"file_too_large"');
+    } finally {
+      await capped.close();
+    }
+  });
+
   it('leaves nothing in staging when the client goes away mid-upload', async () => {
     const stagingFiles = () => walk(path.join(s.dataDir, 'staging')).filter((f) => f.endsWith('.part'));
     const body = multipart([{ name: 'method', value: 'direct' }, file(Buffer.alloc(200_000, 3), 'cut.mp4')]);
