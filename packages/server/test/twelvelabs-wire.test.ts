@@ -165,6 +165,35 @@ describeEachDialect('twelvelabs wire protocol', (dialect) => {
     agent.destroy();
   });
 
+  it('past the drain cap answers 413 at once and closes the connection', async () => {
+    const capped = await startTestServer(dialect, { VIREO_TL_DIRECT_MAX_BYTES: '300000', VIREO_TL_IMAGE_MAX_BYTES: '100000', VIREO_TL_DRAIN_MAX_BYTES: '1000000' });
+    try {
+      const u = new URL(capped.url);
+      const socket = net.connect(Number(u.port), u.hostname);
+      await new Promise((resolve) => socket.once('connect', resolve));
+      const received: Buffer[] = [];
+      socket.on('data', (c: Buffer) => received.push(c));
+      socket.on('error', () => undefined); // writes after the server closed may fail
+      const closed = new Promise((resolve) => socket.once('close', resolve));
+      const head = multipart([{ name: 'method', value: 'direct' }]).subarray(0, -`--${BOUNDARY}--\r\n`.length);
+      const partHead = Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="huge.mp4"\r\nContent-Type: application/octet-stream\r\n\r\n`);
+      socket.write(
+        `POST /v1.3/assets HTTP/1.1\r\nHost: ${u.host}\r\nx-api-key: ${capped.secretKey}\r\n` +
+          `content-type: multipart/form-data; boundary=${BOUNDARY}\r\ncontent-length: ${100 * 1024 * 1024}\r\n\r\n`,
+      );
+      socket.write(Buffer.concat([head, partHead]));
+      // 3 MB of the announced 100 MB: past the 1 MB drain cap, far from the end.
+      for (let i = 0; i < 3; i++) socket.write(Buffer.alloc(1024 * 1024, 5));
+      await closed;
+      const answer = Buffer.concat(received).toString('utf8');
+      expect(answer).toMatch(/^HTTP\/1\.1 413 /);
+      expect(answer.toLowerCase()).toContain('connection: close');
+      expect(answer).toContain('"code":"file_too_large"');
+    } finally {
+      await capped.close();
+    }
+  });
+
   it('leaves nothing in staging when the client goes away mid-upload', async () => {
     const stagingFiles = () => walk(path.join(s.dataDir, 'staging')).filter((f) => f.endsWith('.part'));
     const body = multipart([{ name: 'method', value: 'direct' }, file(Buffer.alloc(200_000, 3), 'cut.mp4')]);
@@ -254,6 +283,26 @@ describeEachDialect('twelvelabs wire protocol', (dialect) => {
     expect(literal.json.data.map((x: any) => x._id)).toEqual([underscore.json._id]);
     expect((await s.request('DELETE', `${base}/${b.json._id}`)).status).toBeLessThan(300);
     expectError(await call('GET', `/v1.3/assets/${b.json._id}`), 404, 'resource_not_exist');
+  });
+
+  it('takes concurrent uploads of one filename, each its own asset', async () => {
+    const answers = await Promise.all(
+      [50, 51, 52, 53, 54].map(async (seed) => post([{ name: 'method', value: 'direct' }, file(await noiseImage('png', seed), 'race.png')])),
+    );
+    expect(answers.map((a) => a.status)).toEqual([201, 201, 201, 201, 201]);
+    expect(new Set(answers.map((a) => a.json._id)).size).toBe(5);
+    expect(answers.every((a) => a.json.filename === 'race.png')).toBe(true);
+    const listed = await call('GET', '/v1.3/assets?filename=race.png');
+    expect(listed.json.page_info.total_results).toBe(5);
+  });
+
+  it('documents the surface in /openapi.json with its x-api-key scheme', async () => {
+    const doc = (await s.request('GET', '/openapi.json')).json;
+    expect(doc.components.securitySchemes.twelvelabsApiKey).toMatchObject({ type: 'apiKey', in: 'header', name: 'x-api-key' });
+    for (const [p, m] of [['/v1.3/assets', 'post'], ['/v1.3/assets', 'get'], ['/v1.3/assets/{id}', 'get'], ['/v1.3/assets/{id}', 'delete'], ['/v1.3/assets/{id}/user-metadata', 'patch']]) {
+      expect(doc.paths[p!]?.[m!]?.security, `${m} ${p}`).toEqual([{ twelvelabsApiKey: [] }]);
+    }
+    expect(doc.paths['/v1.3/assets'].post.responses['201']).toBeDefined();
   });
 
   it('works with the documented constructor and TWELVELABS_BASE_URL', async () => {

@@ -285,13 +285,21 @@ async function insertUniquelyNamed(
   row: AssetRow,
   alsoInTransaction?: (trx: Trx) => Promise<void>,
 ): Promise<AssetRow> {
-  return svc.commits.run(async (trx) => {
-    const taken = await assetStore.findAssetByFilename(trx, row.dataset_id, row.filename);
-    const final: AssetRow = taken ? { ...row, filename: uniqueVariant(row.filename, row.id), original_filename: row.filename } : row;
-    await assetStore.insertAsset(trx, final);
-    await alsoInTransaction?.(trx);
-    return final;
-  });
+  const attempt = (forceVariant: boolean) =>
+    svc.commits.run(async (trx) => {
+      const taken = forceVariant || (await assetStore.findAssetByFilename(trx, row.dataset_id, row.filename)) !== undefined;
+      const final: AssetRow = taken ? { ...row, filename: uniqueVariant(row.filename, row.id), original_filename: row.filename } : row;
+      await assetStore.insertAsset(trx, final);
+      await alsoInTransaction?.(trx);
+      return final;
+    });
+  try {
+    return await attempt(false);
+  } catch (err) {
+    // Another process took the name between the check and the insert (unique index): use the variant.
+    if (!/unique|duplicate key/i.test((err as Error).message ?? '')) throw err;
+    return attempt(true);
+  }
 }
 
 function uniqueVariant(filename: string, id: string): string {

@@ -86,6 +86,7 @@ export async function buildApp(o: AppOptions): Promise<App> {
         securitySchemes: {
           secretKey: { type: 'http', scheme: 'bearer', description: 'A secret key: dtvi_ followed by 98 characters' },
           organizationId: { type: 'apiKey', in: 'header', name: 'Organization-Id' },
+          twelvelabsApiKey: { type: 'apiKey', in: 'header', name: 'x-api-key', description: 'TwelveLabs API at /v1.3: a Vireo secret key' },
         },
       },
     },

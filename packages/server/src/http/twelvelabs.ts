@@ -29,6 +29,7 @@ const KINDS: Record<string, MediaKind[]> = { image: ['Image'], video: ['Video'],
 
 const errors = { 400: TlErrorBody, 401: TlErrorBody, 404: TlErrorBody } as const;
 const IdParams = Type.Object({ id: Type.String() });
+const TL_SECURITY = [{ twelvelabsApiKey: [] }];
 
 export const twelvelabsRoutes: FastifyPluginAsync<{ assets: AssetServices }> = async (app, { assets: svc }) => {
   const links = new SignedLinks(svc.signer, () => svc.publicUrl(), svc.limits.downloadUrlTtlMs, svc.ctx.now);
@@ -40,7 +41,7 @@ export const twelvelabsRoutes: FastifyPluginAsync<{ assets: AssetServices }> = a
 
   app.post(
     '/assets',
-    { schema: { tags: ['twelvelabs'], summary: 'Create an asset (multipart: method, file | url, filename, user_metadata)', response: { 201: TlAsset, ...errors, 413: TlErrorBody } } },
+    { schema: { tags: ['twelvelabs'], security: TL_SECURITY, summary: 'Create an asset (multipart: method, file | url, filename, user_metadata)', response: { 201: TlAsset, ...errors, 413: TlErrorBody } } },
     async (request, reply) => {
       const form = await receiveCreateForm(svc, request);
       try {
@@ -93,7 +94,7 @@ export const twelvelabsRoutes: FastifyPluginAsync<{ assets: AssetServices }> = a
 
   app.get(
     '/assets',
-    { schema: { tags: ['twelvelabs'], summary: 'List assets, newest first', response: { 200: TlAssetList, ...errors } } },
+    { schema: { tags: ['twelvelabs'], security: TL_SECURITY, summary: 'List assets, newest first', response: { 200: TlAssetList, ...errors } } },
     async (request) => {
       const q = request.query as Record<string, string | string[] | undefined>;
       const page = positiveInt(single(q, 'page'), 'page', 1, Number.MAX_SAFE_INTEGER) ?? 1;
@@ -120,13 +121,13 @@ export const twelvelabsRoutes: FastifyPluginAsync<{ assets: AssetServices }> = a
 
   app.get<{ Params: { id: string } }>(
     '/assets/:id',
-    { schema: { tags: ['twelvelabs'], summary: 'Retrieve an asset', params: IdParams, response: { 200: TlAsset, ...errors } } },
+    { schema: { tags: ['twelvelabs'], security: TL_SECURITY, summary: 'Retrieve an asset', params: IdParams, response: { 200: TlAsset, ...errors } } },
     async (request) => presentTlAsset(await requireTlAsset(svc, request.principal.organizationId, request.params.id), links),
   );
 
   app.delete<{ Params: { id: string } }>(
     '/assets/:id',
-    { schema: { tags: ['twelvelabs'], summary: 'Delete an asset (also from the media library dataset)', params: IdParams, response: errors } },
+    { schema: { tags: ['twelvelabs'], security: TL_SECURITY, summary: 'Delete an asset (also from the media library dataset)', params: IdParams, response: errors } },
     async (request, reply) => {
       const force = single(request.query as Record<string, string | string[] | undefined>, 'force');
       if (force !== undefined && force !== 'true' && force !== 'false') throw badParameter(`force must be true or false (got "${force}")`);
@@ -155,12 +156,12 @@ export const twelvelabsRoutes: FastifyPluginAsync<{ assets: AssetServices }> = a
     const asset = await setUserMetadata(svc, request.principal.organizationId, request.params.id, metadata, merge, removed);
     return presentTlAsset(asset, links);
   };
-  const metadataSchema = (summary: string) => ({ tags: ['twelvelabs'], summary, params: IdParams, response: { 200: TlAsset, ...errors } });
+  const metadataSchema = (summary: string) => ({ tags: ['twelvelabs'], security: TL_SECURITY, summary, params: IdParams, response: { 200: TlAsset, ...errors } });
   app.put('/assets/:id/user-metadata', { schema: metadataSchema('Replace the user metadata of an asset') }, metadataRoute(false));
   app.patch('/assets/:id/user-metadata', { schema: metadataSchema('Update keys of the user metadata (null removes a key)') }, metadataRoute(true));
   app.delete<{ Params: { id: string } }>(
     '/assets/:id/user-metadata',
-    { schema: { tags: ['twelvelabs'], summary: 'Remove all user metadata of an asset', params: IdParams, response: errors } },
+    { schema: { tags: ['twelvelabs'], security: TL_SECURITY, summary: 'Remove all user metadata of an asset', params: IdParams, response: errors } },
     async (request, reply: FastifyReply) => {
       await setUserMetadata(svc, request.principal.organizationId, request.params.id, null, false, []);
       return reply.status(204).send();
