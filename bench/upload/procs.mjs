@@ -15,20 +15,26 @@ export function freePort() {
 
 const TICKS = 100; // USER_HZ on Linux
 
-/** CPU seconds (user + system) used so far by `pid` and its descendants (those still alive). */
+/** CPU seconds used so far by `pid` and its descendants (those still alive): { user, system }. */
 export function cpuSeconds(pid) {
-  let total = 0;
+  const total = { user: 0, system: 0 };
   for (const p of [pid, ...descendants(pid)]) {
     try {
       const stat = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      total += (Number(fields[11]) + Number(fields[12])) / TICKS; // utime, stime
+      total.user += Number(fields[11]) / TICKS; // utime
+      total.system += Number(fields[12]) / TICKS; // stime
     } catch {
       // gone
     }
   }
   return total;
 }
+
+export const cpuSince = (pid, before) => {
+  const now = cpuSeconds(pid);
+  return { user: now.user - before.user, system: now.system - before.system };
+};
 
 function descendants(pid) {
   const out = [];

@@ -2,9 +2,10 @@
 // bench/upload: files/s of uploading many ~100 KB images to Vireo through the Vi flow, beside an
 // nginx WebDAV PUT baseline of the same files with the same client, in the same run.
 //
-//   npm run bench -- upload [--files=2000] [--kb=100] [--reps=3] [--concurrency=16]
+//   npm run bench -- upload [--files=2000] [--kb=100] [--reps=3] [--concurrency=16] [--warmup=64]
 //                           [--only=nginx,vireo] [--database=postgres] [--cpu-prof] [--nginx-workers=auto]
 //   node bench/upload/run.mjs …   (after `npm run build`)
+// Diagnostics: --cpu-prof, --perf, --sql-timing, --server-node-flags='--trace-deopt', --keep, --nginx-fanout
 //
 // Every contender gets a fresh server (fresh data directory / WebDAV root) per repetition; the
 // order of the contenders rotates between repetitions so slow drift of the machine hits all alike.
@@ -33,8 +34,8 @@ const args = Object.fromEntries(
     .slice(2)
     .filter((a) => a.startsWith('--'))
     .map((a) => {
-      const [k, v] = a.slice(2).split('=');
-      return [k, v ?? 'true'];
+      const at = a.indexOf('=');
+      return at < 0 ? [a.slice(2), 'true'] : [a.slice(2, at), a.slice(at + 1)];
     }),
 );
 const opts = {
@@ -43,11 +44,15 @@ const opts = {
   reps: Number(args.reps ?? 3),
   concurrency: Number(args.concurrency ?? 16),
   sessionFiles: Number(args['session-files'] ?? 10_000),
+  warmup: Number(args.warmup ?? 64),
+  nginxFanout: args['nginx-fanout'] === 'true',
   workers: args['nginx-workers'] ?? 'auto',
   only: args.only ? args.only.split(',') : undefined,
   database: args.database ?? 'sqlite',
   cpuProf: args['cpu-prof'] === 'true',
   sqlTiming: args['sql-timing'] === 'true',
+  perf: args.perf === 'true',
+  serverNodeFlags: args['server-node-flags'] ? args['server-node-flags'].split(' ') : [],
   keep: args.keep === 'true',
 };
 const contenders = CONTENDERS.filter((c) => !opts.only || opts.only.includes(c.name));
@@ -56,25 +61,30 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vireo-bench-upload-'));
 const profDir = path.resolve('bench-profiles');
 try {
   console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, load ${loadavg()}`);
+  console.log(`disk: ${tmp} — ${createCost(tmp)}`);
   let t = performance.now();
   const files = await generateImages(path.join(tmp, 'images'), opts.files, opts.kb * 1024);
   const totalBytes = files.reduce((n, f) => n + f.size, 0);
+  // Each fresh server first takes a few other files, untimed: one-time costs (lazy compilation
+  // of route serializers, JIT warm-up) are not what files/s should measure.
+  const warmFiles = opts.warmup > 0 ? await generateImages(path.join(tmp, 'warmup'), opts.warmup, opts.kb * 1024) : [];
   console.log(`files: ${files.length} JPEGs, ${(totalBytes / files.length / 1024).toFixed(1)} KiB mean, ${(totalBytes / 2 ** 20).toFixed(0)} MiB in all (made in ${Math.round(performance.now() - t)} ms)`);
-  console.log(`client: undici, ${opts.concurrency} PUTs in flight over keep-alive; vireo database: ${opts.database}; nginx workers: ${opts.workers}`);
+  console.log(`client: undici, ${opts.concurrency} PUTs in flight over keep-alive; vireo database: ${opts.database}; nginx workers: ${opts.workers}${opts.nginxFanout ? ', nginx stores under ab/cd/ directories' : ''}`);
   for (const c of contenders) console.log(`  ${c.name}: ${c.describe}`);
-  if (opts.cpuProf) fs.mkdirSync(profDir, { recursive: true });
+  if (opts.cpuProf || opts.perf) fs.mkdirSync(profDir, { recursive: true });
 
   const results = Object.fromEntries(contenders.map((c) => [c.name, []]));
   for (let rep = 0; rep < opts.reps; rep++) {
     const order = contenders.map((_, i) => contenders[(i + rep) % contenders.length]);
     for (const c of order) {
       const database = c.name === 'nginx' ? undefined : opts.database === 'postgres' ? await postgresDatabase() : undefined;
-      const inst = await c.start({ tmp, workers: opts.workers, database, cpuProf: opts.cpuProf ? profDir : undefined, sqlTiming: opts.sqlTiming });
+      const inst = await c.start({ tmp, workers: opts.workers, database, cpuProf: opts.cpuProf ? profDir : undefined, sqlTiming: opts.sqlTiming, perf: opts.perf, nodeFlags: opts.serverNodeFlags });
       try {
+        if (warmFiles.length && c.warmUp) await c.warmUp(inst, warmFiles, opts);
         const client0 = process.cpuUsage();
         const r = await c.run(inst, files, opts);
         const client = process.cpuUsage(client0);
-        r.clientCpu = (client.user + client.system) / 1e6;
+        r.clientCpu = { user: client.user / 1e6, system: client.system / 1e6 };
         results[c.name].push(r);
         const fps = files.length / (r.ms / 1000);
         const extra = Object.entries({ ...r.details, ...(r.extra ?? {}) })
@@ -82,8 +92,8 @@ try {
           .join(', ');
         console.log(
           `rep ${rep + 1} ${c.name.padEnd(6)} ${fps.toFixed(0).padStart(6)} files/s  ${(r.ms / 1000).toFixed(2)} s  ` +
-            `PUT p50 ${percentile(r.latencies, 50).toFixed(1)} ms p99 ${percentile(r.latencies, 99).toFixed(1)} ms  ` +
-            `server CPU ${((r.serverCpu / files.length) * 1000).toFixed(2)} ms/file, client CPU ${((r.clientCpu / files.length) * 1000).toFixed(2)} ms/file` +
+            (r.latencies.length ? `PUT p50 ${percentile(r.latencies, 50).toFixed(1)} ms p99 ${percentile(r.latencies, 99).toFixed(1)} ms  ` : '') +
+            `CPU ms/file (user+sys): server ${perFile(r.serverCpu)}, client ${perFile(r.clientCpu)}` +
             (extra ? `  [${extra}]` : ''),
         );
       } finally {
@@ -107,6 +117,25 @@ try {
 } finally {
   if (!opts.keep) fs.rmSync(tmp, { recursive: true, force: true });
   else console.log(`kept ${tmp}`);
+}
+
+function perFile(cpu) {
+  const ms = (s) => ((s / opts.files) * 1000).toFixed(2);
+  return `${ms(cpu.user)}+${ms(cpu.system)}`;
+}
+
+/** What creating a file and a directory costs on the benchmark's disk (both contenders create many). */
+function createCost(dir) {
+  const probe = fs.mkdtempSync(path.join(dir, 'probe-'));
+  const n = 200;
+  let t = performance.now();
+  for (let i = 0; i < n; i++) fs.closeSync(fs.openSync(path.join(probe, `f${i}`), 'wx'));
+  const file = ((performance.now() - t) / n) * 1000;
+  t = performance.now();
+  for (let i = 0; i < n; i++) fs.mkdirSync(path.join(probe, `d${i}`));
+  const mkdir = ((performance.now() - t) / n) * 1000;
+  fs.rmSync(probe, { recursive: true, force: true });
+  return `create+close a file ${file.toFixed(0)} µs, mkdir ${mkdir.toFixed(0)} µs`;
 }
 
 function loadavg() {

@@ -7,7 +7,9 @@ const require = createRequire(path.resolve('packages/server/package.json'));
 const SQLite = require('better-sqlite3');
 const stats = new Map();
 const origPrepare = SQLite.prototype.prepare;
+let prepares = 0;
 SQLite.prototype.prepare = function (text) {
+  prepares++;
   const stmt = origPrepare.call(this, text);
   for (const m of ['run', 'all', 'get']) {
     const orig = stmt[m];
@@ -28,6 +30,6 @@ SQLite.prototype.prepare = function (text) {
 };
 process.on('exit', () => {
   const rows = [...stats].sort((a, b) => Number(b[1].ns - a[1].ns)).slice(0, 25);
-  process.stderr.write('\n-- SQLite statements by total time\n');
+  process.stderr.write(`\n-- SQLite statements by total time (${prepares} statements prepared)\n`);
   for (const [sql, s] of rows) process.stderr.write(`${(Number(s.ns) / 1e6).toFixed(1).padStart(8)} ms ${String(s.n).padStart(7)} × ${(Number(s.ns) / 1e3 / s.n).toFixed(1).padStart(7)} µs  ${sql}\n`);
 });

@@ -1,11 +1,12 @@
 // The baseline: nginx's WebDAV module storing each PUT as a file. Installed from Debian when
 // missing; run as the current user with its own configuration, pid, logs and temp paths.
 import { spawn, spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { putAll } from '../client.mjs';
-import { cpuSeconds, freePort, stopProcess } from '../procs.mjs';
+import { cpuSeconds, cpuSince, freePort, stopProcess } from '../procs.mjs';
 
 export function ensureNginx() {
   const found = findNginx();
@@ -29,6 +30,11 @@ function findNginx() {
   const which = spawnSync('sh', ['-c', 'command -v nginx'], { encoding: 'utf8' });
   return which.status === 0 ? which.stdout.trim() : undefined;
 }
+
+const fanout = (name) => {
+  const h = crypto.createHash('sha256').update(name).digest('hex');
+  return `${h.slice(0, 2)}/${h.slice(2, 4)}`;
+};
 
 export const nginx = {
   name: 'nginx',
@@ -89,14 +95,21 @@ http {
     return { dir, root, port, child, url: `http://127.0.0.1:${port}` };
   },
 
-  async run(inst, files, { concurrency }) {
-    const targets = files.map((f) => ({ url: `${inst.url}/files/bench/${f.name}`, file: f.path, headers: { 'content-type': f.mime }, ok: (s) => s === 201 || s === 204 }));
+  async warmUp(inst, files, { concurrency }) {
+    await putAll(files.map((f) => ({ url: `${inst.url}/files/warmup/${f.name}`, file: f.path, headers: { 'content-type': f.mime }, ok: (s) => s === 201 || s === 204 })), concurrency);
+  },
+
+  async run(inst, files, { concurrency, nginxFanout }) {
+    // --nginx-fanout: store under two levels of directories named from the file's hash, like
+    // Vireo's blob store (a diagnostic: it shows what directory creation costs on this disk).
+    const where = (f) => (nginxFanout ? `${fanout(f.name)}/${f.name}` : f.name);
+    const targets = files.map((f) => ({ url: `${inst.url}/files/bench/${where(f)}`, file: f.path, headers: { 'content-type': f.mime }, ok: (s) => s === 201 || s === 204 }));
     const cpu0 = cpuSeconds(inst.child.pid);
     const t0 = performance.now();
     const latencies = await putAll(targets, concurrency);
     const ms = performance.now() - t0;
-    const serverCpu = cpuSeconds(inst.child.pid) - cpu0;
-    const stored = fs.readdirSync(path.join(inst.root, 'files', 'bench')).length;
+    const serverCpu = cpuSince(inst.child.pid, cpu0);
+    const stored = fs.readdirSync(path.join(inst.root, 'files', 'bench'), { recursive: true }).filter((p) => p.endsWith('.jpg')).length;
     if (stored !== files.length) throw new Error(`nginx stored ${stored} of ${files.length} files`);
     return { ms, latencies, serverCpu, details: {} };
   },

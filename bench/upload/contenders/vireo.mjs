@@ -7,18 +7,18 @@ import path from 'node:path';
 import { crc32c } from '@node-rs/crc32';
 import { Pool } from 'undici';
 import { json, putAll } from '../client.mjs';
-import { cpuSeconds, stopProcess, waitForLine } from '../procs.mjs';
+import { cpuSeconds, cpuSince, stopProcess, waitForLine } from '../procs.mjs';
 
 const repo = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../..');
 const CLI = path.join(repo, 'packages/cli/dist/main.js');
 
 /** Starts `vireo serve` on a free port with a fresh data directory; resolves once it listens. */
-export async function startVireo({ tmp, database, cpuProf, sqlTiming, env = {} }) {
+export async function startVireo({ tmp, database, cpuProf, sqlTiming, perf, nodeFlags: extraFlags = [], env = {} }) {
   const dir = fs.mkdtempSync(path.join(tmp, 'vireo-'));
   const dataDir = path.join(dir, 'data');
   const log = path.join(dir, 'server.log');
   const fd = fs.openSync(log, 'w');
-  const nodeFlags = [...(cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${cpuProf}`] : []), ...(sqlTiming ? ['--import', path.join(repo, 'bench/upload/sql-timing.mjs')] : [])];
+  const nodeFlags = [...(cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${cpuProf}`] : []), ...(sqlTiming ? ['--import', path.join(repo, 'bench/upload/sql-timing.mjs')] : []), ...(perf ? ['--perf-basic-prof'] : []), ...extraFlags];
   const dbEnv = database?.env ?? {};
   const child = spawn(process.execPath, [...nodeFlags, CLI, 'serve', '--port', '0', '--data-dir', dataDir], {
     stdio: ['ignore', fd, fd],
@@ -38,14 +38,15 @@ export async function startVireo({ tmp, database, cpuProf, sqlTiming, env = {} }
   };
 }
 
-export async function stopVireo(inst, { sqlTiming } = {}) {
+export async function stopVireo(inst, { sqlTiming, keep } = {}) {
   await stopProcess(inst.child, 'SIGTERM');
   if (sqlTiming) {
     const log = fs.readFileSync(inst.log, 'utf8');
     const at = log.indexOf('-- SQLite statements');
     if (at >= 0) console.log(log.slice(at));
   }
-  fs.rmSync(inst.dir, { recursive: true, force: true });
+  if (keep) console.log(`kept the server's data directory and log: ${inst.dir}`);
+  else fs.rmSync(inst.dir, { recursive: true, force: true });
 }
 
 /** Figures the server exposes at /metrics that help explain a result. */
@@ -73,11 +74,16 @@ export async function serverFigures(inst) {
 export async function viUpload(inst, files, { concurrency, sessionFiles }) {
   const api = new Pool(inst.url, { connections: 2 });
   const steps = {};
+  const serverCpu = {};
   let t = performance.now();
+  let cpu = cpuSeconds(inst.child.pid);
   const lap = (name) => {
     const now = performance.now();
     steps[name] = now - t;
     t = now;
+    const c = cpuSeconds(inst.child.pid);
+    serverCpu[name] = c.user + c.system - cpu.user - cpu.system;
+    cpu = c;
   };
   try {
     // What the client must know before it announces files: size and CRC32C (signed, as the SDK sends it).
@@ -123,7 +129,7 @@ export async function viUpload(inst, files, { concurrency, sessionFiles }) {
     }
     lap('until Finished');
     if (succeeded !== files.length) throw new Error(`${succeeded} of ${files.length} files succeeded`);
-    return { latencies, steps, sent: targets.length, datasetId };
+    return { latencies, steps, serverCpu, sent: targets.length, datasetId };
   } finally {
     await api.close();
   }
@@ -135,13 +141,18 @@ export const vireo = {
 
   start: (opts) => startVireo(opts),
 
+  warmUp: (inst, files, opts) => viUpload(inst, files, opts),
+
   async run(inst, files, opts) {
     const cpu0 = cpuSeconds(inst.child.pid);
+    // --perf: CPU-time samples of the server (perf record -e cpu-clock), unlike --cpu-prof's wall-clock ones.
+    const perf = opts.perf ? spawn('perf', ['record', '-e', 'cpu-clock', '-F', '2000', '-g', '-p', String(inst.child.pid), '-o', path.resolve('bench-profiles/perf.data')], { stdio: 'ignore' }) : undefined;
     const t0 = performance.now();
     const r = await viUpload(inst, files, opts);
     const ms = performance.now() - t0;
-    const serverCpu = cpuSeconds(inst.child.pid) - cpu0;
-    const steps = Object.fromEntries(Object.entries(r.steps).map(([k, v]) => [`${k} ms`, Math.round(v)]));
+    if (perf) await new Promise((done) => { perf.once('exit', done); perf.kill('SIGINT'); });
+    const serverCpu = cpuSince(inst.child.pid, cpu0);
+    const steps = Object.fromEntries(Object.entries(r.steps).map(([k, v]) => [`${k} ms`, `${Math.round(v)} (server CPU ${Math.round(r.serverCpu[k] * 1000)})`]));
     return { ms, latencies: r.latencies, serverCpu, details: { ...steps, ...(await serverFigures(inst)) } };
   },
 

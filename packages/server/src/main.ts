@@ -90,9 +90,19 @@ export async function startServer(config: Config, options: { log?: Logger } = {}
       log,
       close: () =>
         (closing ??= (async () => {
-          await app!.close();
+          // Keep-alive connections whose last request ends after close() began would otherwise be
+          // held open by their clients until the keep-alive timeout (72 s): close each once idle.
+          const sweep = setInterval(() => app!.server.closeIdleConnections(), 50);
+          try {
+            await app!.close();
+          } finally {
+            clearInterval(sweep);
+          }
+          log.debug('HTTP closed: in-flight requests finished');
           await worker!.stop(config.shutdownGraceSeconds * 1000);
+          log.debug('job workers stopped');
           await store.close();
+          log.debug('database closed');
         })()),
     };
     return running;

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { TwelveLabs, TwelvelabsApiClient, TwelvelabsApiError } from 'twelvelabs-js';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { UrlSigner } from '../src/blobs/signed-urls.js';
+import { startServer, type RunningServer } from '../src/main.js';
 import { openStore, type Store } from '../src/store/db.js';
 import { describeEachDialect, tempDir } from './support/dialects.js';
 import { MEDIA_FIXTURES_DIR } from './support/media-fixtures.js';
@@ -323,5 +324,58 @@ describeEachDialect('twelvelabs multipart uploads (twelvelabs-js 1.3.4)', (diale
     expect(report.statusCode).toBe(400);
     expect(report.body.message).toMatch(/expired at .*; create a new upload/);
     expect((await client.multipartUpload.listIncompleteUploads()).data.some((u) => u.uploadId === uploadId)).toBe(false);
+
+    // A week later the finished upload is forgotten (its asset stays, failed).
+    await store.db.updateTable('multipart_uploads').set({ updated_at: Date.now() - 8 * 24 * 3600_000 }).where('id', '=', uploadId).execute();
+    await waitFor(async () => ((await store.db.selectFrom('multipart_uploads').select('id').where('id', '=', uploadId).executeTakeFirst()) ? undefined : true), 'the sweep to forget the upload');
+    expect(await store.db.selectFrom('multipart_chunks').select('idx').where('upload_id', '=', uploadId).execute()).toEqual([]);
+    expect((await statusOf(client.multipartUpload.getStatus(uploadId))).statusCode).toBe(404);
+    expect(((await client.assets.retrieve(created.assetId!)) as any).status).toBe('failed');
+  });
+});
+
+describeEachDialect('twelvelabs multipart uploads across a restart', (dialect) => {
+  let s: TestServer;
+  let restarted: RunningServer | undefined;
+
+  beforeAll(async () => {
+    s = await startTestServer(dialect, { VIREO_TL_MULTIPART_CHUNK_BYTES: String(CHUNK) });
+  });
+  afterAll(async () => {
+    await restarted?.close();
+    await s?.close();
+  });
+
+  it('keeps the chunks of an interrupted upload; the upload continues on the restarted server', async () => {
+    const video = paddedMp4(200_000);
+    const chunk = (i: number) => video.subarray((i - 1) * CHUNK, Math.min(i * CHUNK, video.length));
+    const before = new TwelvelabsApiClient({ apiKey: s.secretKey, baseUrl: `${s.url}/v1.3` });
+    const created = await before.multipartUpload.create({ filename: 'resumed.mp4', type: 'video', totalSize: video.length });
+    const total = created.totalChunks!;
+    const etags = new Map<number, string>();
+    for (const i of [1, 2]) etags.set(i, (await put(created.uploadUrls![i - 1]!.url!, chunk(i))).headers.get('etag')!.replace(/"/g, ''));
+    await before.multipartUpload.reportChunkBatch(created.uploadId!, { completedChunks: [{ chunkIndex: 1, proof: etags.get(1)!, proofType: 'etag', chunkSize: CHUNK }] });
+
+    // The process stops and starts again (same data directory and database, new port).
+    await s.server.close();
+    restarted = await startServer(s.server.config);
+    const after = new TwelvelabsApiClient({ apiKey: s.secretKey, baseUrl: `${restarted.url}/v1.3` });
+    const statuses: (string | undefined)[] = [];
+    for await (const c of await after.multipartUpload.getStatus(created.uploadId!, { pageLimit: 50 })) statuses.push(c.status);
+    expect(statuses).toEqual(['completed', 'pending', ...Array(total - 2).fill('pending')]);
+    // Chunk 2's bytes survived (its report is accepted); the rest go up through the new server's URLs.
+    const urls = await after.multipartUpload.getAdditionalPresignedUrls(created.uploadId!, { start: 3, count: total - 2 });
+    for (const u of urls.uploadUrls!) etags.set(u.chunkIndex!, (await put(u.url!, chunk(u.chunkIndex!))).headers.get('etag')!.replace(/"/g, ''));
+    const rest = Array.from({ length: total - 1 }, (_, i) => i + 2);
+    const report = await after.multipartUpload.reportChunkBatch(created.uploadId!, {
+      completedChunks: rest.map((i) => ({ chunkIndex: i, proof: etags.get(i)!, proofType: 'etag', chunkSize: chunk(i).length })),
+    });
+    expect(report.totalCompleted).toBe(total);
+    const asset = await waitFor(async () => {
+      const a = (await after.assets.retrieve(created.assetId!)) as any;
+      return a.status === 'processing' ? undefined : a;
+    }, 'the resumed asset to be ready');
+    expect(asset).toMatchObject({ status: 'ready', size: video.length, fileType: 'video/mp4' });
+    expect(Buffer.from(await (await fetch(asset.url)).arrayBuffer()).equals(video)).toBe(true);
   });
 });

@@ -32,26 +32,26 @@ export class FsBlobStore implements BlobStore {
     fs.mkdirSync(this.stagingDir, { recursive: true });
   }
 
-  // Staging and promotion use synchronous file calls on purpose. A write of one body chunk to the
-  // page cache, an open, a close or a rename take microseconds; each round trip through libuv's
-  // thread pool costs more than that in wake-ups and context switches, and with many small
-  // uploads those set the pace (nginx writes request bodies with blocking calls for the same reason).
   async stage(input: Readable, options: StageOptions): Promise<StagedObject> {
     const key = this.newKey();
     const meter = new Meter(options);
     this.staged.set(key, undefined);
-    let fd: number | undefined;
+    let file: fs.promises.FileHandle | undefined;
     try {
-      fd = fs.openSync(this.stagedPath(key), 'wx', 0o600);
-      const out = fd;
+      file = await fs.promises.open(this.stagedPath(key), 'wx', 0o600);
+      const fd = file.fd;
+      // Body chunks are written synchronously: a write of one chunk to the page cache takes
+      // microseconds, less than a round trip through libuv's thread pool (nginx writes request
+      // bodies with blocking calls too). Opening, closing and renaming, which wait on the
+      // file system's journal and can take milliseconds, stay in the thread pool.
       await consume(input, (chunk) => {
         meter.update(chunk);
-        writeAll(out, chunk);
+        writeAll(fd, chunk);
       });
-      fs.closeSync(fd);
-      fd = undefined;
+      await file.close();
+      file = undefined;
     } catch (err) {
-      if (fd !== undefined) fs.closeSync(fd);
+      await file?.close().catch(() => undefined);
       await this.discardStaged(key);
       throw err;
     }
@@ -85,11 +85,11 @@ export class FsBlobStore implements BlobStore {
     const target = this.blobPath(sha256);
     const dir = path.dirname(target);
     if (!this.madeDirs.has(dir)) {
-      fs.mkdirSync(dir, { recursive: true });
+      await fs.promises.mkdir(dir, { recursive: true });
       this.madeDirs.add(dir);
     }
     // rename() replaces atomically: readers see the old or the new file (same bytes), never a part.
-    fs.renameSync(this.stagedPath(key), target);
+    await fs.promises.rename(this.stagedPath(key), target);
     this.staged.delete(key);
   }
 

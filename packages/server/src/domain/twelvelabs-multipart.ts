@@ -19,6 +19,8 @@ export type ChunkRow = MultipartChunksTable;
 
 /** URLs handed out at creation; the rest come from `presigned-urls`. */
 export const INITIAL_URLS = 100;
+/** How long finished (completed, failed, expired) uploads stay readable before the sweep deletes their rows. */
+export const FINISHED_UPLOADS_KEPT_MS = 7 * 24 * 3600_000;
 /** Most URLs one `presigned-urls` call answers. */
 export const MAX_URLS_PER_CALL = 1000;
 
@@ -476,6 +478,23 @@ export async function sweepUploads(svc: AssetServices, signal?: AbortSignal): Pr
       .execute();
     const keep = new Set(live.map((r) => r.id));
     for (const id of ids) if (!keep.has(id)) await removeParts(svc, id);
+  }
+  // Finished uploads are kept a week (their status stays readable), then forgotten.
+  const forgetBefore = svc.ctx.now() - FINISHED_UPLOADS_KEPT_MS;
+  const old = await db
+    .selectFrom('multipart_uploads')
+    .select('id')
+    .where('status', 'in', ['completed', 'failed', 'expired'])
+    .where('parts_removed_at', 'is not', null)
+    .where('updated_at', '<', forgetBefore)
+    .limit(1000)
+    .execute();
+  if (old.length > 0) {
+    const ids = old.map((r) => r.id);
+    await svc.commits.run(async (trx) => {
+      await trx.deleteFrom('multipart_chunks').where('upload_id', 'in', ids).execute();
+      await trx.deleteFrom('multipart_uploads').where('id', 'in', ids).execute();
+    });
   }
   return expired;
 }
