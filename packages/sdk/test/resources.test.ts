@@ -143,6 +143,7 @@ describeEachDialect('@vireo/sdk resources', (dialect) => {
     expect(await client.assets.delete({ datasetId: ds.datasetId, assetId: a.assetId })).toEqual({ datasetId: ds.datasetId, assetId: a.assetId });
     await expect(client.assets.get({ datasetId: ds.datasetId, assetId: a.assetId })).rejects.toBeInstanceOf(ViNotFoundError);
     await expect(client.assets.list({ datasetId: 'nope' })).rejects.toBeInstanceOf(ViNotFoundError);
+    await expect(client.assets.upload({ datasetId: 'nope', paths: dir, showProgress: false })).rejects.toBeInstanceOf(ViNotFoundError);
   });
 
   it('assets.upload without waiting, then waitUntilDone; failed files carry their path and code', async () => {

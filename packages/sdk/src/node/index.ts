@@ -33,7 +33,7 @@ export class NodeAssets extends Assets {
 
   /** Uploads files to a dataset: see AssetUploadOptions. Throws ViFileTooLargeError before sending anything if a file is over the server's limit. */
   upload(options: AssetUploadOptions): Promise<AssetUploadResult> {
-    return uploadAssets(this, this.organizations, this.config, options);
+    return uploadAssets(this, this.organizations, this.datasets, this.config, options);
   }
 
   /** Downloads every asset of a dataset to `<saveDir>/<datasetId>/`. */

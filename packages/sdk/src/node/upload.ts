@@ -8,6 +8,7 @@ import type { FailureMode, ResourceRetentionMode } from '../enums.js';
 import { ViFileTooLargeError, ViInvalidParameterError, ViUploadError } from '../errors.js';
 import { AssetIngestionSession } from '../models.js';
 import type { Assets } from '../resources/assets.js';
+import type { Datasets } from '../resources/datasets.js';
 import type { Organizations } from '../resources/organizations.js';
 import { ASSET_MIME, collectFiles, crc32cOfFile, Limiter, type LocalFile } from './files.js';
 import { progressBar } from './progress.js';
@@ -108,7 +109,13 @@ interface Hashed extends LocalFile {
   crc: number;
 }
 
-export async function uploadAssets(assets: Assets, organizations: Organizations, config: ResolvedConfig, o: AssetUploadOptions): Promise<AssetUploadResult> {
+export async function uploadAssets(
+  assets: Assets,
+  organizations: Organizations,
+  datasets: Datasets,
+  config: ResolvedConfig,
+  o: AssetUploadOptions,
+): Promise<AssetUploadResult> {
   const started = Date.now();
   const failureMode = o.failureMode ?? 'FailAfterOne';
   if (failureMode !== 'FailAfterOne' && failureMode !== 'FailAfterAll') throw new ViInvalidParameterError(`failureMode must be FailAfterOne or FailAfterAll (got ${String(failureMode)})`);
@@ -146,8 +153,9 @@ export async function uploadAssets(assets: Assets, organizations: Organizations,
     else failed.push({ path: f.path, code: 'EBADMIME', message: `not an accepted image extension (${Object.keys(ASSET_MIME).join(' ')})` });
   }
 
-  // The limit is checked before any byte leaves: one file over it fails the whole call.
-  const limits = await organizations.limits();
+  // The limit is checked before any byte leaves: one file over it fails the whole call. A missing
+  // dataset is a ViNotFoundError now, not after hashing thousands of files.
+  const [limits] = await Promise.all([organizations.limits(), datasets.get({ datasetId: o.datasetId })]);
   const tooLarge = files.filter((f) => f.size > limits.maxUploadBytes);
   if (tooLarge.length) {
     const first = tooLarge[0]!;
@@ -254,6 +262,7 @@ export async function uploadAssets(assets: Assets, organizations: Organizations,
       progress.phase = 'waiting';
       session = await assets.waitUntilDone({ datasetId: o.datasetId, assetIngestionSessionId: created.assetIngestionSessionId, signal: o.signal });
       progress.sessionsFinished++;
+      progress.failedFiles += notSent.length;
       const p = session.status.progressCount;
       succeeded += p.succeeded;
       errored += p.errored;
