@@ -22,7 +22,7 @@ function fileURLToPathSafe(u: URL) {
 const vireo = (args: string[], env: Record<string, string>) =>
   spawnSync(process.execPath, [BIN, ...args], { env: { ...process.env, VIREO_LOG_LEVEL: 'silent', ...env }, encoding: 'utf8' });
 
-describe('vireo serve', () => {
+describe('vireo serve', { timeout: 300_000 }, () => {
   it('starts on a fresh data directory, prints URL, organization and key, and stops cleanly on SIGTERM', async () => {
     const dataDir = newDataDir();
     const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--data-dir', dataDir, '--log-level', 'silent'], {
@@ -85,7 +85,7 @@ describe('vireo serve', () => {
   });
 });
 
-describe('vireo orgs / keys', () => {
+describe('vireo orgs / keys', { timeout: 300_000 }, () => {
   it('creates an organization and keys, lists and revokes them, without a running server', () => {
     const env = { VIREO_DATA_DIR: newDataDir() };
     const org = vireo(['orgs', 'create', '--name', 'Acme', '--json'], env);

@@ -171,6 +171,28 @@ describeEachDialect('@vireo/sdk resources', (dialect) => {
     expect(r.totalFailed).toBe(1);
   });
 
+  it('failureMode and onAssetOverwritten reach the session; FailAfterOne stops a session at its first failure', async () => {
+    const ds = await client.datasets.create({ name: 'modes' });
+    const dir = path.join(work, 'modes');
+    const good = await writeImages(dir, 6, 8);
+    const fake = path.join(dir, 'aaa-fake.png');
+    fs.writeFileSync(fake, 'text, not a PNG');
+    const r = await client.assets.upload({ datasetId: ds.datasetId, paths: dir, showProgress: false, concurrency: 1, onAssetOverwritten: 'KeepLinkedResource' });
+    expect(r.sessions[0]!.spec.failureMode).toBe('FailAfterOne');
+    expect(r.sessions[0]!.spec.onAssetOverwritten).toBe('KeepLinkedResources');
+    // Files go in name order with one PUT at a time: the fake one is first, the rest are not taken.
+    expect(r.failedFiles[0]).toMatchObject({ path: fake, code: 'EBADMIME' });
+    expect(r.failedFiles.slice(1).map((f) => f.code)).toEqual(good.map(() => 'ENOASSET'));
+    expect(r.totalSucceeded + r.totalFailed).toBe(r.totalFiles);
+    expect(r.totalSucceeded).toBe(0);
+    const all = await client.assets.upload({ datasetId: ds.datasetId, paths: dir, showProgress: false, failureMode: 'FailAfterAll' });
+    expect(all.totalSucceeded).toBe(6);
+    expect(all.totalFailed).toBe(1);
+    expect(all.sessions[0]!.spec.onAssetOverwritten).toBe('RemoveLinkedResource');
+    await expect(client.assets.upload({ datasetId: ds.datasetId, paths: dir, failureMode: 'Sometimes' as never })).rejects.toBeInstanceOf(ViInvalidParameterError);
+    await expect(client.assets.upload({ datasetId: ds.datasetId, paths: path.join(dir, 'missing') })).rejects.toThrow(/does not exist/);
+  });
+
   it('batches into several sessions; an interrupted upload resumes sending only what is missing', async () => {
     const ds = await client.datasets.create({ name: 'resume' });
     const dir = path.join(work, 'resume');
@@ -254,8 +276,8 @@ describeEachDialect('@vireo/sdk resources', (dialect) => {
   });
 });
 
-describe('@vireo/sdk against a server without the optional endpoints', () => {
-  it('annotations.* and exports on unknown routes are ViNotFoundError', async () => {
+describe('@vireo/sdk annotations of a missing asset', () => {
+  it('annotations.get of an unknown asset is ViNotFoundError', async () => {
     const s = await startTestServer('sqlite');
     try {
       const client = new Client({ secretKey: s.secretKey, organizationId: s.organizationId, endpoint: s.url });

@@ -64,6 +64,14 @@ export interface AssetLimits {
   tlDrainMaxBytes: number;
   /** TwelveLabs surface: time limit of one URL download. */
   tlUrlTimeoutMs: number;
+  /** TwelveLabs multipart uploads: bytes per chunk (every chunk but the last). */
+  tlMultipartChunkBytes: number;
+  /** TwelveLabs multipart uploads: largest video/audio file (images keep tlImageMaxBytes). */
+  tlMultipartMaxBytes: number;
+  /** TwelveLabs multipart uploads: an upload not complete this long after its creation expires. */
+  tlMultipartTtlMs: number;
+  /** TwelveLabs multipart uploads: how often expired uploads and leftover parts are cleaned up. */
+  tlMultipartSweepMs: number;
 }
 
 export class ConfigError extends Error {
@@ -178,6 +186,10 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       tlImageMaxBytes: int('VIREO_TL_IMAGE_MAX_BYTES', 32 * 1024 * 1024, 1, 2 ** 50),
       tlDrainMaxBytes: int('VIREO_TL_DRAIN_MAX_BYTES', 1024 ** 3, 0, 2 ** 50),
       tlUrlTimeoutMs: int('VIREO_TL_URL_TIMEOUT_SECONDS', 600, 1, 24 * 3600) * 1000,
+      tlMultipartChunkBytes: int('VIREO_TL_MULTIPART_CHUNK_BYTES', 16 * 1024 * 1024, 1, 5 * 1024 ** 3),
+      tlMultipartMaxBytes: int('VIREO_TL_MULTIPART_MAX_BYTES', 10 * 1024 ** 3, 1, 2 ** 50),
+      tlMultipartTtlMs: int('VIREO_TL_MULTIPART_EXPIRY_SECONDS', 24 * 3600, 1, 30 * 24 * 3600) * 1000,
+      tlMultipartSweepMs: int('VIREO_TL_MULTIPART_SWEEP_SECONDS', 300, 1, 24 * 3600) * 1000,
     },
     urlIngest: {
       allow: urlIngestAllow,

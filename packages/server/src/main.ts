@@ -6,6 +6,7 @@ import path from 'node:path';
 import { pino, type Logger } from 'pino';
 import type { Config } from './config.js';
 import { FsBlobStore } from './blobs/fs.js';
+import { FsPartStore } from './blobs/parts.js';
 import { UrlSigner } from './blobs/signed-urls.js';
 import type { AssetServices } from './domain/asset-services.js';
 import { bootstrap, type BootstrapResult } from './domain/bootstrap.js';
@@ -52,6 +53,7 @@ export async function startServer(config: Config, options: { log?: Logger } = {}
     const assets: AssetServices = {
       ctx,
       blobs,
+      parts: new FsPartStore(config.dataDir),
       signer: new UrlSigner(signingSecret),
       limits: config.assets,
       commits: new CommitQueue(store.db, { parallel: store.dialect === 'postgres' ? Math.max(1, Math.min(4, config.database.poolSize - 2)) : 1 }),
@@ -88,9 +90,19 @@ export async function startServer(config: Config, options: { log?: Logger } = {}
       log,
       close: () =>
         (closing ??= (async () => {
-          await app!.close();
+          // Keep-alive connections whose last request ends after close() began would otherwise be
+          // held open by their clients until the keep-alive timeout (72 s): close each once idle.
+          const sweep = setInterval(() => app!.server.closeIdleConnections(), 50);
+          try {
+            await app!.close();
+          } finally {
+            clearInterval(sweep);
+          }
+          log.debug('HTTP closed: in-flight requests finished');
           await worker!.stop(config.shutdownGraceSeconds * 1000);
+          log.debug('job workers stopped');
           await store.close();
+          log.debug('database closed');
         })()),
     };
     return running;

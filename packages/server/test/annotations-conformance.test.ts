@@ -163,6 +163,26 @@ describeEachDialect('Vi protocol conformance: annotations', (dialect) => {
     expect(past.status).toBe(400);
   });
 
+  it('a file may be PUT again before FilesInserted (the last bytes count); announcing it again with other contents asks for them again', async () => {
+    const created = await createImport(s, ds);
+    const id = created.json.annotationImportSessionId;
+    const good = jsonl([line('cat.jpg')]);
+    const garbage = Buffer.from('{not json at all\n');
+    const first = await announce(s, ds, id, [{ name: 'a.jsonl', bytes: garbage }]);
+    expect((await putFile(first.json.files['a.jsonl'], garbage)).status).toBe(200);
+    const again = await announce(s, ds, id, [{ name: 'a.jsonl', bytes: good }]);
+    expect(Object.keys(again.json.files)).toEqual(['a.jsonl']);
+    const waiting = await s.request('GET', `${importsPath(s, ds)}/${id}`);
+    expect(waiting.json.status.files.statusCount).toEqual({ Awaiting: 1 });
+    expect((await putFile(again.json.files['a.jsonl'], garbage)).status).toBe(200);
+    expect((await putFile(again.json.files['a.jsonl'], good)).status).toBe(200);
+    expect((await patchStatus(s, ds, id, {})).status).toBe(200);
+    const final = await waitImportDone(s, ds, id);
+    expect(final.json.status.conditions.every((c: any) => c.status === 'Reached')).toBe(true);
+    expect(final.json.status.problems).toEqual([]);
+    expect(final.json.status.annotations.statusCount).toEqual({ Imported: 2 });
+  });
+
   it('the whole SDK flow imports, and the CRC32C is checked as base64 of the big-endian digest', async () => {
     const bytes = Buffer.from('hello world');
     expect(crcBase64(bytes)).toBe('yZRlqg==');

@@ -49,7 +49,9 @@ async function exportAndDownload(s: TestServer, ds: string, spec: unknown) {
   const res = await fetch(done.json.status.downloadUrl.url);
   expect(res.status).toBe(200);
   const zip = Buffer.from(await res.arrayBuffer());
-  return { exp: done.json, zip, archive: await unzip(zip) };
+  const archive = await unzip(zip);
+  expect(archive.badCrcs).toEqual([]);
+  return { exp: done.json, zip, archive };
 }
 
 const lines = (b: Buffer | undefined) =>

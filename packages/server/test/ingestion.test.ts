@@ -164,6 +164,38 @@ describeEachDialect('asset ingestion', (dialect) => {
     expect((await listAll(s, ds)).map((a) => a.filename)).toEqual(['f1.jpg']);
   });
 
+  it('FailAfterOne: a file refused at creation (EALREADY) stops the session at once; no URL is handed out', async () => {
+    const ds = await newDataset(s);
+    const a = await jpeg('same-name.jpg', 44);
+    const b = await jpeg('same-name.jpg', 45);
+    const c = await jpeg('other.jpg', 46);
+    const created = await createSession(s, ds, [specOf(a), specOf(b), specOf(c)], { failureMode: 'FailAfterOne' });
+    expect(created.status).toBe(200);
+    expect(created.json.status.assets).toEqual([]);
+    expect(created.json.status.progressCount).toEqual({ total: 3, succeeded: 0, errored: 3 });
+    expect(created.json.status.conditions.find((x: any) => x.condition === 'Finished').status).toBe('Reached');
+    const pairs = created.json.status.events.filter((e: any) => e.kind === 'Error').flatMap((e: any) => Object.entries(e.files).map(([k, v]) => `${k}:${v}`));
+    expect(pairs.sort()).toEqual(['other.jpg:ENOASSET', 'same-name.jpg:EALREADY', 'same-name.jpg:ENOASSET']);
+    expect(await listAll(s, ds)).toEqual([]);
+    // FailAfterAll takes the others.
+    const all = await upload(s, ds, [a, c], { failureMode: 'FailAfterAll' });
+    expect(all.status.progressCount).toEqual({ total: 2, succeeded: 2, errored: 0 });
+  });
+
+  it('a repeated PUT of a succeeded file answers 200 and changes nothing', async () => {
+    const ds = await newDataset(s);
+    const f = await jpeg('once.jpg', 47);
+    const created = await createSession(s, ds, [specOf(f)]);
+    const u = created.json.status.assets[0].upload;
+    expect((await put(u, f.bytes)).status).toBe(200);
+    const [before] = await listAll(s, ds);
+    expect((await put(u, f.bytes)).status).toBe(200);
+    const [after] = await listAll(s, ds);
+    expect(after).toEqual(before);
+    const done = await waitFinished(s, ds, created.json.assetIngestionSessionId);
+    expect(done.status.progressCount).toEqual({ total: 1, succeeded: 1, errored: 0 });
+  });
+
   it('validates session requests: file limit, unknown dataset, bad names, singular KeepLinkedResource', async () => {
     const ds = await newDataset(s);
     const f = await jpeg('x.jpg', 51);

@@ -2,7 +2,10 @@
 // codes and `{code, message}` bodies of every refusal, framing (chunked bodies, a part named
 // "blob", filename after the bytes), the 413 of an oversize body delivered after draining it,
 // paging edges, tenancy, and how these assets look through the Vi protocol.
+import fs from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { TwelveLabs } from 'twelvelabs-js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -162,6 +165,23 @@ describeEachDialect('twelvelabs wire protocol', (dialect) => {
     agent.destroy();
   });
 
+  it('leaves nothing in staging when the client goes away mid-upload', async () => {
+    const stagingFiles = () => walk(path.join(s.dataDir, 'staging')).filter((f) => f.endsWith('.part'));
+    const body = multipart([{ name: 'method', value: 'direct' }, file(Buffer.alloc(200_000, 3), 'cut.mp4')]);
+    const u = new URL(s.url);
+    const socket = net.connect(Number(u.port), u.hostname);
+    await new Promise((resolve) => socket.once('connect', resolve));
+    socket.write(
+      `POST /v1.3/assets HTTP/1.1\r\nHost: ${u.host}\r\nx-api-key: ${s.secretKey}\r\n` +
+        `content-type: multipart/form-data; boundary=${BOUNDARY}\r\ncontent-length: ${body.length}\r\n\r\n`,
+    );
+    socket.write(body.subarray(0, 100_000));
+    await waitFor(async () => (stagingFiles().length > 0 ? true : undefined), 'the upload to reach staging');
+    socket.destroy();
+    await waitFor(async () => (stagingFiles().length === 0 ? true : undefined), 'staging to be cleaned up');
+    expect((await call('GET', '/v1.3/assets?filename=cut')).json.data).toEqual([]);
+  });
+
   it('validates list parameters: page_limit above 50 is a 400, a page past the end is an empty 200', async () => {
     expectError(await call('GET', '/v1.3/assets?page_limit=51'), 400, 'parameter_invalid', /page_limit/);
     expectError(await call('GET', '/v1.3/assets?page_limit=0'), 400, 'parameter_invalid', /page_limit/);
@@ -249,3 +269,8 @@ describeEachDialect('twelvelabs wire protocol', (dialect) => {
     }
   });
 });
+
+function walk(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+}

@@ -94,25 +94,46 @@ describeEachDialect('twelvelabs assets (twelvelabs-js 1.3.4)', (dialect) => {
     expect((await ready(unnamed.id)).status).toBe('ready');
   });
 
-  it('uploads an fs stream (chunked) of a video and probes it', async () => {
-    const created = (await client.assets.create({ method: 'direct', file: fs.createReadStream(fixture('video.mp4')) })) as any;
-    expect(created.filename).toBe('video.mp4');
-    const video = await ready(created.id);
-    expect(video.status).toBe('ready');
-    expect(video.fileType).toBe('video/mp4');
-    expect(video.duration).toBeCloseTo(1, 1);
-    expect(video.technicalMetadata).toMatchObject({ videoCodec: 'h264', videoWidth: 64, videoHeight: 48, videoFps: 10 });
+  it('uploads fs streams (chunked) of MP4, MOV, WebM and MKV video and probes them', async () => {
+    const cases = [
+      ['video.mp4', 'video/mp4', { videoCodec: 'h264', audioCodec: 'aac', audioSampleRate: 8000, audioChannels: 1 }],
+      ['video.mov', 'video/quicktime', { videoCodec: 'h264' }],
+      ['video.webm', 'video/webm', { videoCodec: 'vp9', audioCodec: 'opus', audioSampleRate: 48000 }],
+      ['video.mkv', 'video/matroska', { videoCodec: 'h264', audioCodec: 'vorbis', audioSampleRate: 22050, audioChannels: 2 }],
+    ] as const;
+    for (const [name, mime, technical] of cases) {
+      const created = (await client.assets.create({ method: 'direct', file: fs.createReadStream(fixture(name)) })) as any;
+      expect(created.filename).toBe(name);
+      const video = await ready(created.id);
+      expect(video.status, name).toBe('ready');
+      expect(video.fileType, name).toBe(mime);
+      expect(video.duration, name).toBeCloseTo(1, 0);
+      expect(video.technicalMetadata, name).toMatchObject({ videoWidth: 64, videoHeight: 48, videoFps: 10, ...technical });
+    }
   });
 
-  it('probes audio (WAV, MP3, FLAC) for duration, codec, sample rate and channels', async () => {
-    for (const [name, codec, rate] of [['audio.wav', 'pcm_s16le', 8000], ['audio.mp3', 'mp3', 22050], ['audio.flac', 'flac', 8000]] as const) {
+  it('probes MP3, WAV, FLAC, AAC, Ogg and M4A audio for duration, codec, sample rate and channels', async () => {
+    const cases = [
+      ['audio.mp3', 'audio/mpeg', 'mp3', 22050, 1],
+      ['audio.wav', 'audio/wav', 'pcm_s16le', 8000, 1],
+      ['audio.flac', 'audio/flac', 'flac', 8000, 1],
+      ['audio.aac', 'audio/aac', 'aac', 16000, 1],
+      ['audio.ogg', 'audio/ogg', 'vorbis', 22050, 2],
+      ['audio.m4a', 'audio/mp4', 'aac', 8000, 1],
+    ] as const;
+    for (const [name, mime, codec, rate, channels] of cases) {
       const created = (await client.assets.create({ method: 'direct', file: fs.createReadStream(fixture(name)) })) as any;
       const audio = await ready(created.id);
       expect(audio.status, name).toBe('ready');
-      expect(audio.fileType, name).toMatch(/^audio\//);
+      expect(audio.fileType, name).toBe(mime);
       expect(audio.duration, name).toBeGreaterThan(0.9);
-      expect(audio.technicalMetadata, name).toMatchObject({ audioCodec: codec, audioSampleRate: rate, audioChannels: 1 });
+      expect(audio.duration, name).toBeLessThan(1.2);
+      expect(audio.technicalMetadata, name).toMatchObject({ audioCodec: codec, audioSampleRate: rate, audioChannels: channels });
     }
+    // Audio is its own asset type in the list filter.
+    const listed = await client.assets.list({ assetTypes: 'audio', pageLimit: 50 });
+    expect(listed.data.length).toBeGreaterThanOrEqual(6);
+    expect(listed.data.every((a: any) => a.fileType.startsWith('audio/'))).toBe(true);
   });
 
   it('fails a damaged video with a message instead of leaving it processing', async () => {

@@ -17,3 +17,4 @@ export interface PageOf<T> {
   nextPage: string | null;
   prevPage: string | null;
 }
+export * from './twelvelabs-multipart.js';

@@ -1,7 +1,6 @@
 // `vireo orgs` and `vireo keys`: operator commands that act directly on the server's database
 // (same --data-dir / --database-url / environment as `vireo serve`). They need no running server.
 import type { Command } from 'commander';
-import { admin } from '@vireo/server';
 import { formatTime, printJson, printTable } from '../output.js';
 import { addServerDataOptions, configFrom } from './server-options.js';
 
@@ -17,7 +16,8 @@ export function registerAdminCommands(program: Command): void {
   )
     .addHelpText('after', '\nExample:\n  $ vireo orgs create --name "Acme Robotics"\n')
     .action(async (opts: { name: string; id?: string; json?: boolean } & Record<string, unknown>) => {
-      const made = await admin.createOrganization(configFrom(opts), { name: opts.name, id: opts.id });
+      const { admin } = await import('@vireo/server');
+      const made = await admin.createOrganization(await configFrom(opts), { name: opts.name, id: opts.id });
       if (opts.json) {
         printJson(made);
         return;
@@ -39,7 +39,8 @@ export function registerAdminCommands(program: Command): void {
   )
     .addHelpText('after', '\nExample:\n  $ vireo keys create --org 4b0c… --name ci\n')
     .action(async (opts: { org: string; name?: string; json?: boolean } & Record<string, unknown>) => {
-      const made = await admin.createKey(configFrom(opts), opts.org, opts.name);
+      const { admin } = await import('@vireo/server');
+      const made = await admin.createKey(await configFrom(opts), opts.org, opts.name);
       if (opts.json) {
         printJson(made);
         return;
@@ -52,7 +53,8 @@ export function registerAdminCommands(program: Command): void {
   )
     .addHelpText('after', '\nExample:\n  $ vireo keys list --org 4b0c…\n')
     .action(async (opts: { org: string; json?: boolean } & Record<string, unknown>) => {
-      const list = await admin.listKeys(configFrom(opts), opts.org);
+      const { admin } = await import('@vireo/server');
+      const list = await admin.listKeys(await configFrom(opts), opts.org);
       if (opts.json) {
         printJson(list);
         return;
@@ -68,7 +70,8 @@ export function registerAdminCommands(program: Command): void {
   )
     .addHelpText('after', '\nExample:\n  $ vireo keys revoke 01hz… --org 4b0c…\n')
     .action(async (keyId: string, opts: { org: string } & Record<string, unknown>) => {
-      await admin.revokeKey(configFrom(opts), opts.org, keyId);
+      const { admin } = await import('@vireo/server');
+      await admin.revokeKey(await configFrom(opts), opts.org, keyId);
       process.stdout.write(`Revoked key ${keyId}. Servers stop accepting it within 10 seconds.\n`);
     });
 }

@@ -1,6 +1,6 @@
 // `vireo serve`: run the server until SIGINT/SIGTERM.
 import type { Command } from 'commander';
-import { startServer, VERSION, type RunningServer } from '@vireo/server';
+import type { RunningServer } from '@vireo/server';
 import { reportError } from '../output.js';
 import { addServerDataOptions, configFrom } from './server-options.js';
 
@@ -25,14 +25,15 @@ Examples:
 `,
     )
     .action(async (opts: Record<string, unknown>) => {
-      const config = configFrom(opts, [
+      const config = await configFrom(opts, [
         ['port', 'PORT'],
         ['host', 'HOST'],
         ['publicUrl', 'VIREO_PUBLIC_URL'],
         ['logLevel', 'VIREO_LOG_LEVEL'],
       ]);
+      const { startServer, VERSION } = await import('@vireo/server');
       const server = await startServer(config);
-      printBanner(server);
+      printBanner(server, VERSION);
       let stopping = false;
       const stop = (signal: string) => {
         if (stopping) {
@@ -56,7 +57,7 @@ Examples:
     });
 }
 
-function printBanner(server: RunningServer): void {
+function printBanner(server: RunningServer, VERSION: string): void {
   const { url, config, bootstrap } = server;
   const storage = config.database.dialect === 'sqlite' ? `SQLite + local disk in ${config.dataDir}` : 'PostgreSQL';
   const lines = [``, `Vireo ${VERSION} is running at ${url}  (${storage})`, ``];

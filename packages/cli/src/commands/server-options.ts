@@ -1,7 +1,7 @@
 // Options shared by commands that act on the server's own data (serve, orgs, keys): each flag
 // stands for an environment variable and wins over it.
 import type { Command } from 'commander';
-import { loadConfig, type Config } from '@vireo/server';
+import type { Config } from '@vireo/server';
 
 const FLAGS: Array<[flag: string, env: string, help: string]> = [
   ['--data-dir <dir>', 'VIREO_DATA_DIR', 'data directory (default ./.vireo; env VIREO_DATA_DIR)'],
@@ -14,7 +14,9 @@ export function addServerDataOptions(cmd: Command): Command {
 }
 
 /** Reads the configuration from the environment with `overrides` (flag values keyed by env name). */
-export function configFrom(opts: Record<string, unknown>, extra: Array<[optionKey: string, env: string]> = []): Config {
+export async function configFrom(opts: Record<string, unknown>, extra: Array<[optionKey: string, env: string]> = []): Promise<Config> {
+  // Loaded on demand: the client commands start faster without the server's modules.
+  const { loadConfig } = await import('@vireo/server');
   const env: Record<string, string | undefined> = { ...process.env };
   const pairs: Array<[string, string]> = [['dataDir', 'VIREO_DATA_DIR'], ['databaseUrl', 'DATABASE_URL'], ...extra];
   for (const [key, name] of pairs) {

@@ -2,7 +2,9 @@
 // paths, asset and dataset downloads to folders, annotation uploads. `Client` here is the core
 // Client with those methods added.
 import { Client as CoreClient } from '../client.js';
-import type { ClientOptions } from '../config.js';
+import type { ClientOptions, ResolvedConfig } from '../config.js';
+import type { Transport } from '../http.js';
+import type { Organizations } from '../resources/organizations.js';
 import { Annotations } from '../resources/annotations.js';
 import { Assets } from '../resources/assets.js';
 import { Datasets } from '../resources/datasets.js';
@@ -20,16 +22,23 @@ export type { AnnotationUploadOptions } from './upload-annotations.js';
 export { ASSET_MIME, collectFiles, crc32cOfFile, crc32cBase64, type LocalFile } from './files.js';
 
 export class NodeAssets extends Assets {
-  /** @internal */ client!: Client;
+  constructor(
+    transport: Transport,
+    config: ResolvedConfig,
+    private readonly organizations: Organizations,
+    private readonly datasets: Datasets,
+  ) {
+    super(transport, config);
+  }
 
   /** Uploads files to a dataset: see AssetUploadOptions. Throws ViFileTooLargeError before sending anything if a file is over the server's limit. */
   upload(options: AssetUploadOptions): Promise<AssetUploadResult> {
-    return uploadAssets(this, this.client.organizations, this.config, options);
+    return uploadAssets(this, this.organizations, this.config, options);
   }
 
   /** Downloads every asset of a dataset to `<saveDir>/<datasetId>/`. */
   download(options: AssetDownloadOptions): Promise<AssetDownloadResult> {
-    return downloadAssets(this, this.client.datasets, this.config, options);
+    return downloadAssets(this, this.datasets, this.config, options);
   }
 }
 
@@ -60,7 +69,6 @@ export class Client extends CoreClient {
 
   constructor(options: ClientOptions = {}) {
     super(options);
-    this.assets.client = this;
   }
 
   /** Downloads a dataset (same as `datasets.download`). */
@@ -73,7 +81,7 @@ export class Client extends CoreClient {
     return new NodeDatasets(this.transport, this.config);
   }
   protected override makeAssets(): NodeAssets {
-    return new NodeAssets(this.transport, this.config);
+    return new NodeAssets(this.transport, this.config, this.organizations, this.datasets);
   }
   protected override makeAnnotations(): NodeAnnotations {
     return new NodeAnnotations(this.transport, this.config);

@@ -2,6 +2,7 @@
 // network errors, 408, 429 (honouring Retry-After) and 5xx. Signed URLs carry their own
 // authorization: no credentials are sent.
 import fs from 'node:fs';
+import { pipeline } from 'node:stream/promises';
 import { Agent, interceptors, request, type Dispatcher } from 'undici';
 import type { ResolvedConfig } from '../config.js';
 import { describe } from '../http.js';
@@ -121,7 +122,6 @@ export async function getToFile(o: GetToFileOptions): Promise<TransferOutcome & 
     if (res.statusCode !== 200) return outcome(res);
     bytes = 0;
     const ws = fs.createWriteStream(o.file);
-    const { pipeline } = await import('node:stream/promises');
     res.body.on('data', (c: Buffer) => (bytes += c.length));
     await pipeline(res.body, ws);
     return { ok: true, status: 200 };

@@ -181,6 +181,7 @@ export async function uploadAssets(assets: Assets, organizations: Organizations,
     const hashed: Hashed[] = await Promise.all(
       batch.map((f) =>
         hashLimiter.run(async () => {
+          if (o.signal?.aborted) throw o.signal.reason;
           const buf = buffers.pop() ?? Buffer.allocUnsafe(1024 * 1024);
           try {
             const { crc, size } = await crc32cOfFile(f.path, buf);

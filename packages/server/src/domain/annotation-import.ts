@@ -374,7 +374,7 @@ export async function processImport(svc: AssetServices, sessionId: string, signa
   for (const file of files) {
     if (rejection) break;
     signal?.throwIfAborted();
-    const outcome: FilePolicyOutcome = await parseFile(svc, session, file, dataset!.type === 'vqa' ? 'vqa' : 'phrase-grounding', problems);
+    const outcome: FilePolicyOutcome = await parseFile(svc, session, file, dataset!.type === 'vqa' ? 'vqa' : 'phrase-grounding', problems, signal);
     if (outcome.kind === 'rejectSession') {
       rejection = outcome.why;
       results.push({ idx: file.idx, state: 'rejected', problem: outcome.problem });
@@ -439,7 +439,7 @@ async function commitImport(svc: AssetServices, session: ImportSessionRow, resul
     }
     const pageCount = results.length;
     const message = rejection
-      ? `Session rejected, nothing imported: ${rejection} (onBad… policies are RejectSession)`
+      ? `Session rejected, nothing imported: ${rejection}`
       : `${imported} annotations imported from ${results.filter((r) => byIdx.get(r.idx)?.state === 'parsed').length} of ${results.length} files` +
         (problems.count > 0 ? `; ${problems.count} problems (see status.problems)` : '');
     await store.updateImportSession(

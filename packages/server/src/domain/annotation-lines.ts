@@ -227,7 +227,7 @@ export function toRows(line: ParsedLine, size: { width: number | null; height: n
       rows.push({
         kind: 'PhraseGroundingBoundingBox',
         tag: p.phrase.trim(),
-        contents: { phrase: p.phrase, startTokenIndex: span!.start, endTokenIndex: span!.end, box, phraseIndex, boxIndex },
+        contents: { phrase: p.phrase, target: [span!.start, span!.end], bbox: box, phraseIndex, boxIndex },
       });
     });
   });

@@ -45,6 +45,7 @@ export async function parseFile(
   file: ImportFileRow,
   datasetType: DatasetType,
   problems: ProblemLog,
+  signal?: AbortSignal,
 ): Promise<FilePolicyOutcome> {
   let fileProblem: string | null = null;
 
@@ -68,14 +69,21 @@ export async function parseFile(
   const onBadAnnotation = session.on_bad_annotation as FailurePolicy;
   const onOverwritten = session.on_overwritten as FailurePolicy;
 
+  /** Problems of the current batch, reported in line order when the batch is flushed. */
+  let pending: Array<{ line: number; reason: LineReason; message: string; policy: FailurePolicy }> = [];
+  const later = (line: number, reason: LineReason, message: string, policy: FailurePolicy = onBadAnnotation) => {
+    pending.push({ line, reason, message, policy });
+  };
+
   const flush = async (entries: Array<{ line: number; value: unknown }>) => {
+    signal?.throwIfAborted(); // the job lost its lease: stop, it runs again from the start
     const parsed: Array<{ line: number; parsed: ParsedLine }> = [];
     for (const e of entries) {
       try {
         parsed.push({ line: e.line, parsed: readLine(e.value, datasetType) });
       } catch (err) {
         if (!(err instanceof LineProblem)) throw err;
-        await badLine(e.line, err.reason, err.message, onBadAnnotation);
+        later(e.line, err.reason, err.message);
       }
     }
     const assets = await findAssets(svc, session.dataset_id, parsed.map((p) => p.parsed));
@@ -89,7 +97,7 @@ export async function parseFile(
       const ref = p.asset.filename ?? p.asset.idOrFilename!;
       const asset = p.asset.filename ? assets.byFilename.get(ref) : (assets.byId.get(ref) ?? assets.byFilename.get(ref));
       if (!asset) {
-        await badLine(line, 'AssetNotFound', `the dataset has no asset ${p.asset.filename ? 'named' : 'with id or filename'} "${ref}"`, onBadAnnotation);
+        later(line, 'AssetNotFound', `the dataset has no asset ${p.asset.filename ? 'named' : 'with id or filename'} "${ref}"`);
         continue;
       }
       let drafts;
@@ -97,16 +105,16 @@ export async function parseFile(
         drafts = toRows(p, asset);
       } catch (err) {
         if (!(err instanceof LineProblem)) throw err;
-        await badLine(line, err.reason, err.message, onBadAnnotation);
+        later(line, err.reason, err.message);
         continue;
       }
       if (p.id !== undefined) {
         if (staged.has(p.id)) {
-          await badLine(line, 'DuplicateId', `id "${p.id}" appears earlier in this session`, onBadAnnotation);
+          later(line, 'DuplicateId', `id "${p.id}" appears earlier in this session`);
           continue;
         }
         if (existing.has(p.id)) {
-          await badLine(line, 'Overwrites', `id "${p.id}" names an annotation the dataset already has: it is replaced`, onOverwritten);
+          later(line, 'Overwrites', `id "${p.id}" names an annotation the dataset already has: it is replaced`, onOverwritten);
         }
         staged.add(p.id);
       }
@@ -124,6 +132,9 @@ export async function parseFile(
         });
       }
     }
+    const problemsInOrder = pending.sort((a, b) => a.line - b.line);
+    pending = [];
+    for (const p of problemsInOrder) await badLine(p.line, p.reason, p.message, p.policy); // throws when a policy stops here
     await store.stageRows(svc.ctx.db, rows);
   };
 
@@ -144,11 +155,15 @@ export async function parseFile(
     try {
       for await (const entry of readEntries(open, { maxLineBytes: MAX_LINE_BYTES })) {
         if ('problem' in entry) {
-          await badLine(entry.line, entry.problem, entry.message, onBadAnnotation);
+          later(entry.line, entry.problem, entry.message);
+          if (pending.length >= BATCH) {
+            await flush(batch);
+            batch = [];
+          }
           continue;
         }
         batch.push(entry);
-        if (batch.length >= BATCH) {
+        if (batch.length >= BATCH || pending.length >= BATCH) {
           await flush(batch);
           batch = [];
         }

@@ -1,5 +1,6 @@
 // What asset ingestion, listing, downloads and blob collection need beyond the DomainContext.
 // Built once in main.ts.
+import type { PartStore } from '../blobs/parts.js';
 import type { UrlSigner } from '../blobs/signed-urls.js';
 import type { BlobStore } from '../blobs/store.js';
 import type { AssetLimits } from '../config.js';
@@ -24,4 +25,6 @@ export interface AssetServices {
   publicUrl(): string;
   /** Downloads a URL into staging for TwelveLabs `method=url` assets (domain/twelvelabs-url.ts). */
   urlFetcher?: UrlFetcher;
+  /** Chunks of TwelveLabs multipart uploads until they are assembled (domain/twelvelabs-multipart.ts). */
+  parts?: PartStore;
 }

@@ -4,14 +4,14 @@
 // bytes of the dataset (only the ZIP central directory, a few hundred bytes per entry, is held
 // until the end). Images are STOREd as they are; zip-stream writes ZIP64 records by itself past
 // 4 GiB or 65,535 entries.
-/// <reference path="../types/zip-stream.d.ts" />
 import crypto from 'node:crypto';
 import type { Readable } from 'node:stream';
-import ZipStream, { type EntryData } from 'zip-stream';
+import type { EntryData } from 'zip-stream';
 import { PermanentJobError } from '../jobs/worker.js';
 import { claimBlob } from '../store/blobs.js';
 import type { AssetServices } from './asset-services.js';
 import { annotationLines, type LineAnnotation } from './export-lines.js';
+import { BatchedZipStream } from './zip-writer.js';
 import type { ExportRow } from './exports.js';
 
 const PAGE = 500;
@@ -117,7 +117,7 @@ export function splitScore(datasetId: string, assetId: string): number {
 
 /** Streams the ZIP into staging; resolves with the staged object once every byte is on disk. */
 async function writeArchive(svc: AssetServices, row: ExportRow, splitOf: (assetId: string) => Split, signal: AbortSignal | undefined, options: BuildOptions) {
-  const zip = new ZipStream({ forceZip64: options.forceZip64 ?? false });
+  const zip = new BatchedZipStream({ forceZip64: options.forceZip64 ?? false });
   let failure: Error | undefined;
   const fail = (err: Error) => {
     if (failure) return;
@@ -127,7 +127,7 @@ async function writeArchive(svc: AssetServices, row: ExportRow, splitOf: (assetI
   zip.on('error', fail);
   const onAbort = () => fail(signal?.reason instanceof Error ? signal.reason : new Error('the export job was interrupted'));
   signal?.addEventListener('abort', onAbort, { once: true });
-  const stagedPromise = svc.blobs.stage(zip, { maxBytes: Number.MAX_SAFE_INTEGER });
+  const stagedPromise = svc.blobs.stage(zip as unknown as Readable, { maxBytes: Number.MAX_SAFE_INTEGER });
   // A staging failure (disk full, ...) stops the writer too; the promise is awaited below.
   stagedPromise.catch((err: Error) => fail(err));
   const add: AddEntry = (source, data) =>
@@ -153,6 +153,9 @@ async function writeArchive(svc: AssetServices, row: ExportRow, splitOf: (assetI
     }
     return staged;
   } catch (err) {
+    fail(err as Error);
+    // Staging removes its partial file before it settles: leave nothing behind when we stop.
+    await stagedPromise.then((staged) => svc.blobs.discardStaged(staged.key)).catch(() => undefined);
     // A PermanentJobError says why in the user's terms; otherwise the first failure is the cause.
     throw err instanceof PermanentJobError ? err : (failure ?? err);
   } finally {

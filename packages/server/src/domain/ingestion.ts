@@ -109,6 +109,22 @@ export async function createSession(svc: AssetServices, principal: Principal, da
       }
       return item;
     });
+    // FailAfterOne: a file refused already at creation is the first failure; nothing else is taken.
+    const halted = failureMode === 'FailAfterOne' && errored > 0;
+    if (halted) {
+      const first = items.find((i) => i.state === 'errored')!;
+      for (const item of items) {
+        if (item.state !== 'pending') continue;
+        Object.assign(item, {
+          state: 'errored',
+          error_code: 'ENOASSET',
+          error_message: `not taken: the session stopped at the first failure (${first.filename}: ${first.error_code}) as FailAfterOne asks`,
+          reject_as: 'Conflict',
+          settled_at: now,
+        });
+        errored++;
+      }
+    }
     const session: IngestionSessionRow = {
       id,
       organization_id: principal.organizationId,
@@ -124,7 +140,7 @@ export async function createSession(svc: AssetServices, principal: Principal, da
       total: items.length,
       succeeded,
       errored,
-      halted_at: null,
+      halted_at: halted ? now : null,
       finished_at: succeeded + errored === items.length ? now : null,
     };
     await store.insertSession(trx, session, items);

@@ -4,6 +4,7 @@
 import { claimBlob } from '../store/blobs.js';
 import { NO_THUMBNAIL, type AssetRow } from '../store/assets.js';
 import type { AssetServices } from './asset-services.js';
+import { AppError } from './errors.js';
 
 export const THUMBNAIL_SIZE = 256;
 
@@ -34,7 +35,9 @@ async function make(svc: AssetServices, asset: AssetRow): Promise<{ sha256: stri
   }
   const staged = await svc.blobs.stageBuffer(bytes);
   try {
-    while (!(await svc.commits.run((trx) => claimBlob(trx, staged.sha256, staged.size, svc.ctx.now())))) {
+    // The collector may be removing an identical thumbnail of another asset: wait for it, briefly.
+    for (let attempt = 0; !(await svc.commits.run((trx) => claimBlob(trx, staged.sha256, staged.size, svc.ctx.now()))); attempt++) {
+      if (attempt >= 200) throw new AppError('Unavailable', 'The storage is busy removing the same content; retry the request');
       await new Promise((r) => setTimeout(r, 25));
     }
     await svc.blobs.promote(staged.key, staged.sha256);

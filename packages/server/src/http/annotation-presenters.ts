@@ -16,8 +16,8 @@ export function presentAnnotation(row: AnnotationRow, organizationId: string, ta
   let boundType = 'Caption';
   if (row.kind === 'PhraseGroundingBoundingBox') {
     const c = JSON.parse(row.contents) as BoxContents;
-    const [x0, y0, x1, y1] = c.box;
-    contents = { kind: 'PhraseGroundingBoundingBox', bound: [[x0, y0], [x1, y0], [x1, y1], [x0, y1]], target: [c.startTokenIndex, c.endTokenIndex] };
+    const [x0, y0, x1, y1] = c.bbox;
+    contents = { kind: 'PhraseGroundingBoundingBox', bound: [[x0, y0], [x1, y0], [x1, y1], [x0, y1]], target: [c.target[0], c.target[1]] };
     role = 'PhraseGroundingBoundingBox';
     boundType = 'Box';
   } else if (row.kind === 'Vqa') {

@@ -21,6 +21,7 @@ import { opsRoutes } from './ops.js';
 import { organizationRoutes } from './organizations.js';
 import { twelvelabsAuthHook } from './twelvelabs-auth.js';
 import { twelvelabsRoutes } from './twelvelabs.js';
+import { twelvelabsChunkRoutes, twelvelabsMultipartRoutes } from './twelvelabs-multipart.js';
 import type { App } from './types.js';
 import { parseJsonBody, validatorCompiler } from './validation.js';
 
@@ -110,9 +111,12 @@ export async function buildApp(o: AppOptions): Promise<App> {
     async (tl) => {
       tl.addHook('onRequest', twelvelabsAuthHook(keys));
       await tl.register(twelvelabsRoutes, { assets: o.assets });
+      await tl.register(twelvelabsMultipartRoutes, { assets: o.assets });
     },
     { prefix: '/v1.3' },
   );
+  // Chunk bytes of multipart uploads: signed URLs, no x-api-key.
+  await app.register(twelvelabsChunkRoutes, { assets: o.assets });
 
   return app;
 }

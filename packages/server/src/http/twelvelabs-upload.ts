@@ -55,10 +55,13 @@ export function receiveCreateForm(svc: AssetServices, request: FastifyRequest): 
     let drained = 0;
     let settled = false;
 
+    /** The file part being staged: stopped on failure so staging discards what it wrote. */
+    let activeFile: NodeJS.ReadableStream & { destroy?(error?: Error): void } | undefined;
     const fail = (err: unknown) => {
       if (settled) return;
       settled = true;
       request.raw.unpipe(bb);
+      activeFile?.destroy?.(err instanceof Error ? err : new Error(String(err)));
       void staging.finally(() => (form.staged ? svc.blobs.discardStaged(form.staged.key) : undefined)).catch(() => undefined);
       reject(err);
     };
@@ -104,12 +107,18 @@ export function receiveCreateForm(svc: AssetServices, request: FastifyRequest): 
         discard(stream);
         return;
       }
+      activeFile = stream;
       staging = svc.blobs.stage(stream as never, { maxBytes: stageCap }).then(
         (staged) => {
+          activeFile = undefined;
           form.staged = staged;
         },
         (err: unknown) => {
-          if (!(err instanceof StageLimitError)) throw err;
+          activeFile = undefined;
+          if (!(err instanceof StageLimitError)) {
+            fail(err); // the client went away or the disk failed: nothing was staged
+            return;
+          }
           form.tooLarge = limitMessage;
           discard(stream);
         },
@@ -118,6 +127,9 @@ export function receiveCreateForm(svc: AssetServices, request: FastifyRequest): 
     bb.on('close', finish);
     bb.on('error', (err: Error) => fail(invalid(`The multipart body cannot be read: ${err.message}`, 'parameter_invalid')));
     request.raw.on('error', fail);
+    request.raw.on('close', () => {
+      if (!request.raw.complete) fail(new Error('the client went away before the body ended'));
+    });
     request.raw.pipe(bb);
   });
 }

@@ -10,6 +10,7 @@ import { expireExports, failExport } from '../domain/exports.js';
 import { expireSession } from '../domain/ingestion.js';
 import { failAsset, processAsset } from '../domain/twelvelabs-assets.js';
 import { fetchAsset } from '../domain/twelvelabs-url.js';
+import { assembleUpload, failUpload, sweepUploads } from '../domain/twelvelabs-multipart.js';
 import { JOB_KINDS } from './kinds.js';
 import { JobRegistry } from './registry.js';
 
@@ -57,6 +58,15 @@ export function createJobRegistry(ctx: DomainContext, assets: AssetServices): Jo
       maxAttempts: 3,
       run: ({ assetId, url }, { signal, attempt }) => fetchAsset(assets, assetId, url, { signal, lastAttempt: attempt >= 3 }),
       onGiveUp: ({ assetId }, error) => failAsset(assets, assetId, `The download failed: ${error}`),
+    })
+    .register<{ uploadId: string }>('multipart.assemble', {
+      maxAttempts: 3,
+      run: ({ uploadId }) => assembleUpload(assets, uploadId),
+      onGiveUp: ({ uploadId }, error) => failUpload(assets, uploadId, `Assembling the uploaded chunks failed: ${error}`),
+    })
+    .register('multipart.sweep', {
+      everyMs: assets.limits.tlMultipartSweepMs,
+      run: async (_payload, { signal }) => void (await sweepUploads(assets, signal)),
     })
     .register('jobs.prune', {
       everyMs: 3600_000,

@@ -13,5 +13,7 @@ export const JOB_KINDS = [
   'exports.expire',
   'twelvelabs.process',
   'twelvelabs.fetch',
+  'multipart.assemble',
+  'multipart.sweep',
 ] as const;
 export type JobKind = (typeof JOB_KINDS)[number];

@@ -5,8 +5,8 @@
 // annotation — one line of an imported file, one line of an export (§6.4) — share `group_id`,
 // which is that line's `id`. Row ids are ULIDs, so `order by id` is the order parts were made.
 //   kind 'Caption'                    contents {"caption": string}                     tag null
-//   kind 'PhraseGroundingBoundingBox' contents {"phrase": string, "startTokenIndex": int,
-//                                      "endTokenIndex": int, "box": [xmin, ymin, xmax, ymax],
+//   kind 'PhraseGroundingBoundingBox' contents {"phrase": string, "target": [startTokenIndex,
+//                                      endTokenIndex], "bbox": [xmin, ymin, xmax, ymax],
 //                                      "phraseIndex": int, "boxIndex": int}            tag = phrase
 //   kind 'Vqa'                        contents {"order": int, "question": string, "answer": string}
 //                                                                                    tag null
@@ -28,9 +28,10 @@ export interface CaptionContents {
 }
 export interface BoxContents {
   phrase: string;
-  startTokenIndex: number;
-  endTokenIndex: number;
-  box: [number, number, number, number];
+  /** [startTokenIndex, endTokenIndex]: word positions in the caption, end exclusive. */
+  target: [number, number];
+  /** [xmin, ymin, xmax, ymax], normalised 0–1. */
+  bbox: [number, number, number, number];
   phraseIndex: number;
   boxIndex: number;
 }

@@ -52,15 +52,20 @@ export async function listAssets(db: Db, o: ListOptions): Promise<AssetRow[]> {
   const dir = o.descending ? 'desc' : 'asc';
   let q = db.selectFrom('assets').selectAll().where('dataset_id', '=', o.datasetId);
   if (o.where) q = q.where(o.where);
+  // id and filename are unique within a dataset (assets_by_dataset, assets_by_filename): they
+  // need no tie-breaker, and without one PostgreSQL walks the index instead of sorting the rest.
+  const unique = o.column === 'id' || o.column === 'filename';
   if (o.after) {
     const cmp = o.descending ? '<' : '>';
     const after = o.after;
     q =
       o.column === 'id'
         ? q.where('id', cmp, after.id)
-        : q.where((eb) => eb(eb.refTuple(o.column, 'id'), cmp, eb.tuple(after.value as never, after.id)));
+        : unique
+          ? q.where(o.column, cmp, after.value as string)
+          : q.where((eb) => eb(eb.refTuple(o.column, 'id'), cmp, eb.tuple(after.value as never, after.id)));
   }
-  q = o.column === 'id' ? q.orderBy('id', dir) : q.orderBy(o.column, dir).orderBy('id', dir);
+  q = unique ? q.orderBy(o.column, dir) : q.orderBy(o.column, dir).orderBy('id', dir);
   return q.limit(o.limit).execute();
 }
 

@@ -302,6 +302,48 @@ export interface DatasetExportsTable {
   expires_at: number;
 }
 
+/** A TwelveLabs multipart upload (migration 0007). */
+export interface MultipartUploadsTable {
+  id: string;
+  organization_id: string;
+  /** The pending asset the assembled bytes become. */
+  asset_id: string;
+  filename: string;
+  /** video | audio | image, as the client declared (the content decides the asset's kind). */
+  media_type: string;
+  total_size: number;
+  chunk_size: number;
+  total_chunks: number;
+  /** active | completed (every chunk reported) | failed | expired */
+  status: string;
+  error: string | null;
+  created_at: number;
+  updated_at: number;
+  /** An upload still active then expires; its parts are removed. */
+  expires_at: number;
+  /** When the parts were joined and handed to the asset. */
+  assembled_at: number | null;
+  /** When the part files were deleted (after assembly, failure or expiry). */
+  parts_removed_at: number | null;
+}
+
+/** A chunk of a multipart upload whose bytes arrived (migration 0007). Indexes are 1-based. */
+export interface MultipartChunksTable {
+  upload_id: string;
+  idx: number;
+  size: number;
+  /** The ETag answered to the PUT: the client's proof when it reports the chunk. */
+  etag: string;
+  /** The file of these bytes in the part store. */
+  part_key: string;
+  uploaded_at: number;
+  updated_at: number;
+  /** When the client reported it (then it is `completed`). */
+  reported_at: number | null;
+  /** Why the last report of it was refused (then it is `failed` until uploaded again). */
+  error: string | null;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   api_keys: ApiKeysTable;
@@ -318,4 +360,6 @@ export interface Database {
   annotation_import_rows: AnnotationImportRowsTable;
   annotation_import_problems: AnnotationImportProblemsTable;
   dataset_exports: DatasetExportsTable;
+  multipart_uploads: MultipartUploadsTable;
+  multipart_chunks: MultipartChunksTable;
 }

@@ -1,7 +1,6 @@
-// The part of zip-stream 7 (no published types) the export archive uses.
+// The part of zip-stream 7 (no published types) the export archive uses. At run time it is a
+// readable-stream Transform (a Node Readable to its consumers).
 declare module 'zip-stream' {
-  import { Transform } from 'node:stream';
-
   export interface ZipStreamOptions {
     /** Writes ZIP64 records even when the archive does not need them. */
     forceZip64?: boolean;
@@ -18,11 +17,28 @@ declare module 'zip-stream' {
     type?: 'file' | 'directory';
   }
 
-  export default class ZipStream extends Transform {
+  export interface ZipEntry {
+    getMethod(): number;
+    setCrc(crc: number): void;
+    setSize(size: number): void;
+    setCompressedSize(size: number): void;
+  }
+
+  export default class ZipStream {
     constructor(options?: ZipStreamOptions);
+    /** Bytes written so far: ZIP offsets are computed from it. */
+    offset: number;
     /** One entry at a time: call again only after `callback`. */
     entry(source: Buffer | NodeJS.ReadableStream, data: EntryData, callback: (err: Error | null) => void): this;
     finalize(): void;
-    getBytesWritten(): number;
+    write(chunk: Buffer | string, callback?: (err?: Error | null) => void): boolean;
+    end(...args: unknown[]): this;
+    destroy(err?: Error): this;
+    /** compress-commons internals the STORE fast path replaces (see domain/zip-writer.ts). */
+    protected _smartStream(entry: ZipEntry, callback: (err: Error | null, entry: ZipEntry) => void): NodeJS.WritableStream;
+    protected _afterAppend(entry: ZipEntry): void;
+    on(event: string, listener: (...args: any[]) => void): this;
+    once(event: string, listener: (...args: any[]) => void): this;
+    off(event: string, listener: (...args: any[]) => void): this;
   }
 }

@@ -1,4 +1,5 @@
 // Reads a whole ZIP archive in a test (yauzl), entry names -> bytes (directories -> empty).
+import zlib from 'node:zlib';
 import yauzl from 'yauzl';
 
 export interface Unzipped {
@@ -7,13 +8,15 @@ export interface Unzipped {
   names: string[];
   /** Compression method per entry (0 = STORE, 8 = DEFLATE). */
   methods: Map<string, number>;
+  /** Entries whose CRC-32 in the central directory does not match their bytes (should be none). */
+  badCrcs: string[];
 }
 
 export function unzip(zip: Buffer): Promise<Unzipped> {
   return new Promise((resolve, reject) => {
     yauzl.fromBuffer(zip, { lazyEntries: true, strictFileNames: true, validateEntrySizes: true }, (err, file) => {
       if (err || !file) return reject(err ?? new Error('no zip file'));
-      const out: Unzipped = { entries: new Map(), names: [], methods: new Map() };
+      const out: Unzipped = { entries: new Map(), names: [], methods: new Map(), badCrcs: [] };
       file.on('error', reject);
       file.on('end', () => resolve(out));
       file.on('entry', (entry: yauzl.Entry) => {
@@ -30,7 +33,9 @@ export function unzip(zip: Buffer): Promise<Unzipped> {
           stream.on('data', (c: Buffer) => chunks.push(c));
           stream.on('error', reject);
           stream.on('end', () => {
-            out.entries.set(entry.fileName, Buffer.concat(chunks));
+            const bytes = Buffer.concat(chunks);
+            if (zlib.crc32(bytes) >>> 0 !== entry.crc32 >>> 0) out.badCrcs.push(entry.fileName);
+            out.entries.set(entry.fileName, bytes);
             file.readEntry();
           });
         });

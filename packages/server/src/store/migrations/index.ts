@@ -5,6 +5,7 @@ import * as m0002 from './0002_assets.js';
 import * as m0004 from './0004_annotations.js';
 import * as m0005 from './0005_exports.js';
 import * as m0006 from './0006_twelvelabs.js';
+import * as m0007 from './0007_multipart.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_foundation': m0001,
@@ -12,4 +13,5 @@ export const migrations: Record<string, Migration> = {
   '0004_annotations': m0004,
   '0005_exports': m0005,
   '0006_twelvelabs': m0006,
+  '0007_multipart': m0007,
 };
