@@ -56,7 +56,7 @@ export async function startServer(config: Config, options: { log?: Logger } = {}
       parts: new FsPartStore(config.dataDir),
       signer: new UrlSigner(signingSecret),
       limits: config.assets,
-      commits: new CommitQueue(store.db),
+      commits: new CommitQueue(store.db, { parallel: store.dialect === 'postgres' ? Math.max(1, Math.min(4, config.database.poolSize - 2)) : 1 }),
       media,
       urlFetcher: async (url, o) => (await fetchToStaging(url, { ...o, allow: config.urlIngest.allow, blobs })).staged,
       publicUrl: () => {

@@ -6,7 +6,8 @@
 //
 // better-sqlite3 runs a whole batch synchronously, so nothing can join a batch while it commits:
 // a batch starts only after the I/O callbacks that are ready now have run (setImmediate), which
-// lets the operations of concurrent uploads that become ready together share one commit.
+// lets the operations of concurrent uploads that become ready together share one commit. On
+// PostgreSQL several batches may be in flight (`parallel`).
 import { sql, type Transaction } from 'kysely';
 import type { Db } from './db.js';
 import type { Database } from './schema.js';
@@ -22,51 +23,83 @@ interface Pending {
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
+export interface CommitQueueOptions {
+  /** Operations per transaction at most. */
+  maxBatch?: number;
+  /**
+   * Transactions in flight at once. SQLite has one writer: 1. PostgreSQL commits over the network,
+   * so a single queue would leave the server waiting on round trips; several batches run at once
+   * on separate connections (row locks order them, as between several server processes).
+   */
+  parallel?: number;
+}
+
+/** PostgreSQL's deadlock_detected and serialization_failure: the transaction may simply be retried. */
+const RETRYABLE = new Set(['40P01', '40001']);
+const isRetryable = (err: unknown) => RETRYABLE.has((err as { code?: string } | null)?.code ?? '');
+const ATTEMPTS = 3;
+
 export class CommitQueue {
   private queue: Pending[] = [];
-  private draining = false;
+  private scheduled = false;
+  private inFlight = 0;
+  private readonly maxBatch: number;
+  private readonly parallel: number;
   /** Batches committed and operations they carried (for metrics and tests). */
   readonly stats = { batches: 0, operations: 0 };
 
   constructor(
     private readonly db: Db,
-    private readonly maxBatch = 512,
-  ) {}
+    options: CommitQueueOptions = {},
+  ) {
+    this.maxBatch = options.maxBatch ?? 512;
+    this.parallel = Math.max(1, options.parallel ?? 1);
+  }
 
   /** Runs `op` in the next batch's transaction; resolves once that batch has committed. */
   run<T>(op: CommitOp<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ op, resolve: resolve as (v: unknown) => void, reject });
-      if (!this.draining) {
-        this.draining = true;
-        setImmediate(() => void this.drain());
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.inFlight >= this.parallel || this.queue.length === 0) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      while (this.inFlight < this.parallel && this.queue.length > 0) {
+        const batch = this.queue.splice(0, this.maxBatch);
+        this.inFlight++;
+        void this.commit(batch).finally(() => {
+          this.inFlight--;
+          this.schedule();
+        });
       }
     });
   }
 
-  private async drain(): Promise<void> {
-    try {
-      while (this.queue.length > 0) {
-        const batch = this.queue.splice(0, this.maxBatch);
-        let outcomes: Outcome[];
-        try {
-          outcomes = await this.db.transaction().execute((trx) => runBatch(trx, batch));
-        } catch (err) {
-          // The commit itself failed: nothing of the batch happened.
-          for (const p of batch) p.reject(err);
-          continue;
-        }
-        this.stats.batches++;
-        this.stats.operations += batch.length;
-        batch.forEach((p, i) => {
-          const o = outcomes[i]!;
-          if (o.ok) p.resolve(o.value);
-          else p.reject(o.error);
-        });
+  private async commit(batch: Pending[]): Promise<void> {
+    let outcomes: Outcome[];
+    for (let attempt = 1; ; attempt++) {
+      try {
+        outcomes = await this.db.transaction().execute((trx) => runBatch(trx, batch));
+        break;
+      } catch (err) {
+        if (isRetryable(err) && attempt < ATTEMPTS) continue;
+        // The commit itself failed: nothing of the batch happened.
+        for (const p of batch) p.reject(err);
+        return;
       }
-    } finally {
-      this.draining = false;
     }
+    this.stats.batches++;
+    this.stats.operations += batch.length;
+    batch.forEach((p, i) => {
+      const o = outcomes[i]!;
+      if (o.ok) p.resolve(o.value);
+      else p.reject(o.error);
+    });
   }
 }
 
@@ -77,15 +110,22 @@ async function runBatch(trx: Trx, batch: Pending[]): Promise<Outcome[]> {
   }
   const outcomes: Outcome[] = [];
   for (const p of batch) {
-    await sql`savepoint op`.execute(trx);
-    try {
-      const value = await p.op(trx);
-      await sql`release savepoint op`.execute(trx);
-      outcomes.push({ ok: true, value });
-    } catch (error) {
-      await sql`rollback to savepoint op`.execute(trx);
-      await sql`release savepoint op`.execute(trx);
-      outcomes.push({ ok: false, error });
+    for (let attempt = 1; ; attempt++) {
+      await sql`savepoint op`.execute(trx);
+      try {
+        const value = await p.op(trx);
+        await sql`release savepoint op`.execute(trx);
+        outcomes.push({ ok: true, value });
+        break;
+      } catch (error) {
+        await sql`rollback to savepoint op`.execute(trx);
+        await sql`release savepoint op`.execute(trx);
+        // A deadlock with another transaction: rolling back to the savepoint released this
+        // operation's locks; running it again usually succeeds.
+        if (isRetryable(error) && attempt < ATTEMPTS) continue;
+        outcomes.push({ ok: false, error });
+        break;
+      }
     }
   }
   return outcomes;
