@@ -204,29 +204,39 @@ async function feed(svc: AssetServices, row: ExportRow, add: AddEntry, splitOf: 
     after = page[page.length - 1]!.filename;
     const annotations = await annotationsOf(svc, page.map((a) => a.id));
 
-    for (const asset of page) {
-      if (!safeEntryName(asset.filename)) {
-        throw new PermanentJobError(`Cannot export asset ${asset.id}: its filename "${asset.filename}" cannot be a file name in a ZIP archive`);
-      }
-      const split = splitOf(asset.id);
-      if (withImages) {
-        const bytes = svc.blobs.stream(asset.sha256);
-        try {
-          await add(bytes, { name: `${split}/images/${asset.filename}`, store: true, date, mode: 0o644 });
-        } catch (err) {
-          bytes.destroy();
-          if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-            throw new PermanentJobError(`Cannot export asset ${asset.id} (${asset.filename}): its bytes are missing from the blob store`);
-          }
-          throw err;
+    let ahead: OpenedBlob | undefined;
+    try {
+      for (let i = 0; i < page.length; i++) {
+        const asset = page[i]!;
+        if (!safeEntryName(asset.filename)) {
+          throw new PermanentJobError(`Cannot export asset ${asset.id}: its filename "${asset.filename}" cannot be a file name in a ZIP archive`);
         }
+        const split = splitOf(asset.id);
+        if (withImages) {
+          const current = ahead ?? openBlob(svc, asset.sha256);
+          // Open the next file while this one is copied: hides the open's latency.
+          const following = page[i + 1];
+          ahead = following ? openBlob(svc, following.sha256) : undefined;
+          try {
+            if (current.error) throw current.error;
+            await add(current.stream, { name: `${split}/images/${asset.filename}`, store: true, date, mode: 0o644 });
+          } catch (err) {
+            current.stream.destroy();
+            if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+              throw new PermanentJobError(`Cannot export asset ${asset.id} (${asset.filename}): its bytes are missing from the blob store`);
+            }
+            throw err;
+          }
+        }
+        const used = stems.get(split)!;
+        let stem = asset.filename.replace(/\.[^.]*$/, '');
+        if (used.has(stem)) stem = asset.filename;
+        used.add(stem);
+        const text = annotationLines(asset, annotations.get(asset.id) ?? [], normalized);
+        await add(Buffer.from(text, 'utf8'), { name: `${split}/annotations/${stem}.jsonl`, store: text.length < 512, date, mode: 0o644 });
       }
-      const used = stems.get(split)!;
-      let stem = asset.filename.replace(/\.[^.]*$/, '');
-      if (used.has(stem)) stem = asset.filename;
-      used.add(stem);
-      const text = annotationLines(asset, annotations.get(asset.id) ?? [], normalized);
-      await add(Buffer.from(text, 'utf8'), { name: `${split}/annotations/${stem}.jsonl`, store: text.length < 512, date, mode: 0o644 });
+    } finally {
+      ahead?.stream.destroy();
     }
     done += page.length;
     await db
@@ -236,6 +246,18 @@ async function feed(svc: AssetServices, row: ExportRow, add: AddEntry, splitOf: 
       .execute();
     if (page.length < PAGE) break;
   }
+}
+
+interface OpenedBlob {
+  stream: Readable;
+  /** An error the stream emitted before it was handed to the ZIP writer (e.g. ENOENT on open). */
+  error?: Error;
+}
+
+function openBlob(svc: AssetServices, sha256: string): OpenedBlob {
+  const opened: OpenedBlob = { stream: svc.blobs.stream(sha256) };
+  opened.stream.once('error', (err: Error) => (opened.error ??= err));
+  return opened;
 }
 
 /** One path segment every unzip tool accepts as it is. */
