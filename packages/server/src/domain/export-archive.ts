@@ -15,6 +15,10 @@ import { BatchedZipStream } from './zip-writer.js';
 import type { ExportRow } from './exports.js';
 
 const PAGE = 500;
+/** Entries between two yields to the event loop. */
+const BREATHE_EVERY = 32;
+/** Bytes the ZIP writer may hold ahead of the disk before the feeder waits. */
+const BACKLOG = 4 * 1024 * 1024;
 
 export type Split = 'dump' | 'training' | 'validation';
 
@@ -130,7 +134,22 @@ async function writeArchive(svc: AssetServices, row: ExportRow, splitOf: (assetI
   const stagedPromise = svc.blobs.stage(zip as unknown as Readable, { maxBytes: Number.MAX_SAFE_INTEGER });
   // A staging failure (disk full, ...) stops the writer too; the promise is awaited below.
   stagedPromise.catch((err: Error) => fail(err));
-  const add: AddEntry = (source, data) =>
+  // Buffer entries complete synchronously: without a pause now and then, a run of small entries
+  // would keep the event loop (HTTP requests) waiting and pile bytes up ahead of the disk.
+  const queued = zip as unknown as { readableLength: number };
+  let sinceBreath = 0;
+  const breathe = async () => {
+    await new Promise((r) => setImmediate(r));
+    while (!failure && queued.readableLength > BACKLOG) await new Promise((r) => setTimeout(r, 2));
+  };
+  const add: AddEntry = async (source, data) => {
+    if (++sinceBreath >= BREATHE_EVERY) {
+      sinceBreath = 0;
+      await breathe();
+    }
+    return addNow(source, data);
+  };
+  const addNow: AddEntry = (source, data) =>
     new Promise<void>((resolve, reject) => {
       if (failure) return reject(failure);
       // Settles on the entry's callback, or when a failure elsewhere (staging, abort) closed the writer.
