@@ -342,7 +342,20 @@ describeEachDialect('dataset exports', (dialect) => {
       bareId(s, many),
       Array.from({ length: n }, (_, i) => ({ id: `m${String(i).padStart(6, '0')}`, filename: `m${String(i).padStart(6, '0')}.png` })),
     );
-    const { zip, archive } = await exportAndDownload(s, many, { format: 'ViJsonl', options: { normalized: true, splitRatio: null } });
+    const created = await createExport(s, many, { format: 'ViJsonl', options: { normalized: true, splitRatio: null } });
+    // Progress shows in the Finished condition while the archive is written.
+    const progress = await waitFor(async () => {
+      const r = await s.request('GET', `${exportsPath(s, many)}/${created.datasetExportId}`);
+      const finished = r.json.status.conditions.find((c: any) => c.condition === 'Finished');
+      const m = /^(\d+) of (\d+) assets written$/.exec(finished.message ?? '');
+      return finished.status === 'Waiting' && m && Number(m[1]) > 0 ? [Number(m[1]), Number(m[2])] : undefined;
+    }, 'export progress');
+    expect(progress[1]).toBe(n);
+    expect(progress[0]).toBeLessThan(n);
+    const done = await settled(s, many, created.datasetExportId, 180_000);
+    const zip = Buffer.from(await (await fetch(done.json.status.downloadUrl.url)).arrayBuffer());
+    const archive = await unzip(zip);
+    expect(archive.badCrcs).toEqual([]);
     expect(archive.names.length).toBe(n + 1);
     expect(hasZip64EndRecord(zip)).toBe(true);
     expect(archive.names.filter((x) => /^dump\/annotations\/m\d{6}\.jsonl$/.test(x)).length).toBe(n);

@@ -15,6 +15,10 @@ import { BatchedZipStream } from './zip-writer.js';
 import type { ExportRow } from './exports.js';
 
 const PAGE = 500;
+/** Entries between two yields to the event loop. */
+const BREATHE_EVERY = 32;
+/** Bytes the ZIP writer may hold ahead of the disk before the feeder waits. */
+const BACKLOG = 4 * 1024 * 1024;
 
 export type Split = 'dump' | 'training' | 'validation';
 
@@ -130,7 +134,22 @@ async function writeArchive(svc: AssetServices, row: ExportRow, splitOf: (assetI
   const stagedPromise = svc.blobs.stage(zip as unknown as Readable, { maxBytes: Number.MAX_SAFE_INTEGER });
   // A staging failure (disk full, ...) stops the writer too; the promise is awaited below.
   stagedPromise.catch((err: Error) => fail(err));
-  const add: AddEntry = (source, data) =>
+  // Buffer entries complete synchronously: without a pause now and then, a run of small entries
+  // would keep the event loop (HTTP requests) waiting and pile bytes up ahead of the disk.
+  const queued = zip as unknown as { readableLength: number };
+  let sinceBreath = 0;
+  const breathe = async () => {
+    await new Promise((r) => setImmediate(r));
+    while (!failure && queued.readableLength > BACKLOG) await new Promise((r) => setTimeout(r, 2));
+  };
+  const add: AddEntry = async (source, data) => {
+    if (++sinceBreath >= BREATHE_EVERY) {
+      sinceBreath = 0;
+      await breathe();
+    }
+    return addNow(source, data);
+  };
+  const addNow: AddEntry = (source, data) =>
     new Promise<void>((resolve, reject) => {
       if (failure) return reject(failure);
       // Settles on the entry's callback, or when a failure elsewhere (staging, abort) closed the writer.
@@ -204,29 +223,39 @@ async function feed(svc: AssetServices, row: ExportRow, add: AddEntry, splitOf: 
     after = page[page.length - 1]!.filename;
     const annotations = await annotationsOf(svc, page.map((a) => a.id));
 
-    for (const asset of page) {
-      if (!safeEntryName(asset.filename)) {
-        throw new PermanentJobError(`Cannot export asset ${asset.id}: its filename "${asset.filename}" cannot be a file name in a ZIP archive`);
-      }
-      const split = splitOf(asset.id);
-      if (withImages) {
-        const bytes = svc.blobs.stream(asset.sha256);
-        try {
-          await add(bytes, { name: `${split}/images/${asset.filename}`, store: true, date, mode: 0o644 });
-        } catch (err) {
-          bytes.destroy();
-          if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-            throw new PermanentJobError(`Cannot export asset ${asset.id} (${asset.filename}): its bytes are missing from the blob store`);
-          }
-          throw err;
+    let ahead: OpenedBlob | undefined;
+    try {
+      for (let i = 0; i < page.length; i++) {
+        const asset = page[i]!;
+        if (!safeEntryName(asset.filename)) {
+          throw new PermanentJobError(`Cannot export asset ${asset.id}: its filename "${asset.filename}" cannot be a file name in a ZIP archive`);
         }
+        const split = splitOf(asset.id);
+        if (withImages) {
+          const current = ahead ?? openBlob(svc, asset.sha256);
+          // Open the next file while this one is copied: hides the open's latency.
+          const following = page[i + 1];
+          ahead = following ? openBlob(svc, following.sha256) : undefined;
+          try {
+            if (current.error) throw current.error;
+            await add(current.stream, { name: `${split}/images/${asset.filename}`, store: true, date, mode: 0o644 });
+          } catch (err) {
+            current.stream.destroy();
+            if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+              throw new PermanentJobError(`Cannot export asset ${asset.id} (${asset.filename}): its bytes are missing from the blob store`);
+            }
+            throw err;
+          }
+        }
+        const used = stems.get(split)!;
+        let stem = asset.filename.replace(/\.[^.]*$/, '');
+        if (used.has(stem)) stem = asset.filename;
+        used.add(stem);
+        const text = annotationLines(asset, annotations.get(asset.id) ?? [], normalized);
+        await add(Buffer.from(text, 'utf8'), { name: `${split}/annotations/${stem}.jsonl`, store: text.length < 512, date, mode: 0o644 });
       }
-      const used = stems.get(split)!;
-      let stem = asset.filename.replace(/\.[^.]*$/, '');
-      if (used.has(stem)) stem = asset.filename;
-      used.add(stem);
-      const text = annotationLines(asset, annotations.get(asset.id) ?? [], normalized);
-      await add(Buffer.from(text, 'utf8'), { name: `${split}/annotations/${stem}.jsonl`, store: text.length < 512, date, mode: 0o644 });
+    } finally {
+      ahead?.stream.destroy();
     }
     done += page.length;
     await db
@@ -236,6 +265,18 @@ async function feed(svc: AssetServices, row: ExportRow, add: AddEntry, splitOf: 
       .execute();
     if (page.length < PAGE) break;
   }
+}
+
+interface OpenedBlob {
+  stream: Readable;
+  /** An error the stream emitted before it was handed to the ZIP writer (e.g. ENOENT on open). */
+  error?: Error;
+}
+
+function openBlob(svc: AssetServices, sha256: string): OpenedBlob {
+  const opened: OpenedBlob = { stream: svc.blobs.stream(sha256) };
+  opened.stream.once('error', (err: Error) => (opened.error ??= err));
+  return opened;
 }
 
 /** One path segment every unzip tool accepts as it is. */
