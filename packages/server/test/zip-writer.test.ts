@@ -6,7 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { BatchedZipStream } from '../src/domain/zip-writer.js';
 import { hasZip64EndRecord, unzip } from './support/zip.js';
 
-async function build(forceZip64: boolean, entries: Array<{ name: string; bytes: Buffer; stream?: boolean; store?: boolean }>): Promise<Buffer> {
+type Entry = { name: string; bytes: Buffer; stream?: boolean; file?: boolean; store?: boolean };
+
+async function build(forceZip64: boolean, entries: Entry[]): Promise<Buffer> {
   const zip = new BatchedZipStream({ forceZip64 });
   const chunks: Buffer[] = [];
   const done = new Promise<void>((resolve, reject) => {
@@ -14,7 +16,11 @@ async function build(forceZip64: boolean, entries: Array<{ name: string; bytes: 
   });
   for (const e of entries) {
     const source = e.stream ? Readable.from([e.bytes.subarray(0, 5), e.bytes.subarray(5)]) : e.bytes;
-    await new Promise<void>((resolve, reject) => zip.entry(source, { name: e.name, store: e.store ?? true }, (err) => (err ? reject(err) : resolve())));
+    await new Promise<void>((resolve, reject) => {
+      const done = (err: Error | null) => (err ? reject(err) : resolve());
+      if (e.file) zip.fileEntry(e.bytes, { name: e.name }, done);
+      else zip.entry(source, { name: e.name, store: e.store ?? true }, done);
+    });
   }
   zip.finalize();
   await done;
@@ -40,6 +46,16 @@ describe('BatchedZipStream', () => {
       for (const e of entries) expect(archive.entries.get(e.name)!.equals(e.bytes), e.name).toBe(true);
       expect(archive.methods.get('dump/images/big.bin')).toBe(0);
       expect(archive.methods.get('dump/annotations/ünïcode 猫.jsonl')).toBe(8);
+    });
+
+    it(`fileEntry writes the same bytes as a streamed entry (forceZip64: ${forceZip64})`, async () => {
+      const streamed = await build(forceZip64, entries);
+      const asFiles = entries.map((e) => (e.stream ? { ...e, stream: false, file: true } : e));
+      const fromMemory = await build(forceZip64, asFiles);
+      expect(fromMemory.equals(streamed)).toBe(true);
+      const archive = await unzip(fromMemory);
+      expect(archive.badCrcs).toEqual([]);
+      for (const e of entries) expect(archive.entries.get(e.name)!.equals(e.bytes), e.name).toBe(true);
     });
   }
 });

@@ -163,7 +163,7 @@ class Meter {
     if (this.options.declaredSize !== undefined && this.size > this.options.declaredSize) {
       throw new StageLimitError('longer-than-declared', this.options.declaredSize);
     }
-    this.crc = crc32c(chunk, this.crc);
+    if (this.options.crc32c !== false) this.crc = crc32c(chunk, this.crc);
     this.hash.update(chunk);
     if (this.size - chunk.length < HEAD_BYTES) this.headChunks.push(chunk);
   }

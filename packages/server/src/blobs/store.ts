@@ -9,7 +9,7 @@ import type { ByteSource } from '../media/types.js';
 export interface StagedObject {
   key: string;
   size: number;
-  /** Unsigned CRC32C. */
+  /** Unsigned CRC32C (0 when staged with `crc32c: false`). */
   crc32c: number;
   /** Lower-case hex. */
   sha256: string;
@@ -30,6 +30,8 @@ export interface StageOptions {
   maxBytes: number;
   /** Stop with StageLimitError('longer-than-declared') past this many bytes. */
   declaredSize?: number;
+  /** false: skip the CRC32C (StagedObject.crc32c is then 0), for callers that only need the SHA-256. */
+  crc32c?: boolean;
 }
 
 export interface ByteRange {

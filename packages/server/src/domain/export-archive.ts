@@ -1,6 +1,7 @@
 // The `exports.build` job: writes a dataset's archive (§6.3) as a ZIP streamed into the blob
 // store's staging, then keeps it as a blob. Assets and annotations are read in keyset pages and
-// entries are written one at a time, each waiting for the disk, so memory does not grow with the
+// entries are written one at a time, each waiting for the disk; image files are read a few ahead
+// (bounded: ReadAhead) so reads overlap the writing. Memory does not grow with the
 // bytes of the dataset (only the ZIP central directory, a few hundred bytes per entry, is held
 // until the end). Images are STOREd as they are; zip-stream writes ZIP64 records by itself past
 // 4 GiB or 65,535 entries.
@@ -17,6 +18,11 @@ import type { ExportRow } from './exports.js';
 const PAGE = 500;
 /** Entries between two yields to the event loop. */
 const BREATHE_EVERY = 32;
+/** Image files up to this size are read whole, ahead of the writer; larger ones are streamed. */
+const READ_WHOLE_MAX = 4 * 1024 * 1024;
+/** Whole-file reads in flight or waiting to be written, at most (files and bytes). */
+const READ_AHEAD_FILES = 8;
+const READ_AHEAD_BYTES = 32 * 1024 * 1024;
 /** Bytes the ZIP writer may hold ahead of the disk before the feeder waits. */
 const BACKLOG = 4 * 1024 * 1024;
 
@@ -131,7 +137,8 @@ async function writeArchive(svc: AssetServices, row: ExportRow, splitOf: (assetI
   zip.on('error', fail);
   const onAbort = () => fail(signal?.reason instanceof Error ? signal.reason : new Error('the export job was interrupted'));
   signal?.addEventListener('abort', onAbort, { once: true });
-  const stagedPromise = svc.blobs.stage(zip as unknown as Readable, { maxBytes: Number.MAX_SAFE_INTEGER });
+  // Only the SHA-256 is needed (the blob's id): no CRC32C pass over the whole archive.
+  const stagedPromise = svc.blobs.stage(zip as unknown as Readable, { maxBytes: Number.MAX_SAFE_INTEGER, crc32c: false });
   // A staging failure (disk full, ...) stops the writer too; the promise is awaited below.
   stagedPromise.catch((err: Error) => fail(err));
   // Buffer entries complete synchronously: without a pause now and then, a run of small entries
@@ -142,25 +149,27 @@ async function writeArchive(svc: AssetServices, row: ExportRow, splitOf: (assetI
     await new Promise((r) => setImmediate(r));
     while (!failure && queued.readableLength > BACKLOG) await new Promise((r) => setTimeout(r, 2));
   };
-  const add: AddEntry = async (source, data) => {
+  const add: AddEntry = async (source, data, file) => {
     if (++sinceBreath >= BREATHE_EVERY) {
       sinceBreath = 0;
       await breathe();
     }
-    return addNow(source, data);
+    return addNow(source, data, file);
   };
-  const addNow: AddEntry = (source, data) =>
+  const addNow: AddEntry = (source, data, file) =>
     new Promise<void>((resolve, reject) => {
       if (failure) return reject(failure);
       // Settles on the entry's callback, or when a failure elsewhere (staging, abort) closed the writer.
       const onClose = () => reject(failure ?? new Error('the ZIP writer closed'));
       zip.once('close', onClose);
-      zip.entry(source, data, (err) => {
+      const done = (err: Error | null) => {
         zip.off('close', onClose);
         if (err) fail(err);
         if (failure) reject(failure);
         else resolve();
-      });
+      };
+      if (file) zip.fileEntry(source as Buffer, data, done);
+      else zip.entry(source, data, done);
     });
   try {
     await feed(svc, row, add, splitOf);
@@ -182,7 +191,8 @@ async function writeArchive(svc: AssetServices, row: ExportRow, splitOf: (assetI
   }
 }
 
-type AddEntry = (source: Buffer | Readable, data: EntryData) => Promise<void>;
+/** `file`: a whole image file in memory, written as a streamed one is (BatchedZipStream.fileEntry). */
+type AddEntry = (source: Buffer | Readable, data: EntryData, file?: boolean) => Promise<void>;
 
 interface PageAsset {
   id: string;
@@ -223,7 +233,7 @@ async function feed(svc: AssetServices, row: ExportRow, add: AddEntry, splitOf: 
     after = page[page.length - 1]!.filename;
     const annotations = await annotationsOf(svc, page.map((a) => a.id));
 
-    let ahead: OpenedBlob | undefined;
+    const reads = withImages ? new ReadAhead(svc, page) : undefined;
     try {
       for (let i = 0; i < page.length; i++) {
         const asset = page[i]!;
@@ -231,16 +241,18 @@ async function feed(svc: AssetServices, row: ExportRow, add: AddEntry, splitOf: 
           throw new PermanentJobError(`Cannot export asset ${asset.id}: its filename "${asset.filename}" cannot be a file name in a ZIP archive`);
         }
         const split = splitOf(asset.id);
-        if (withImages) {
-          const current = ahead ?? openBlob(svc, asset.sha256);
-          // Open the next file while this one is copied: hides the open's latency.
-          const following = page[i + 1];
-          ahead = following ? openBlob(svc, following.sha256) : undefined;
+        if (reads) {
+          const entry = { name: `${split}/images/${asset.filename}`, store: true, date, mode: 0o644 };
+          let stream: Readable | undefined;
           try {
-            if (current.error) throw current.error;
-            await add(current.stream, { name: `${split}/images/${asset.filename}`, store: true, date, mode: 0o644 });
+            const bytes = await reads.take(i);
+            if (bytes) await add(bytes, entry, true);
+            else {
+              stream = svc.blobs.stream(asset.sha256);
+              await add(stream, entry);
+            }
           } catch (err) {
-            current.stream.destroy();
+            stream?.destroy();
             if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
               throw new PermanentJobError(`Cannot export asset ${asset.id} (${asset.filename}): its bytes are missing from the blob store`);
             }
@@ -255,7 +267,7 @@ async function feed(svc: AssetServices, row: ExportRow, add: AddEntry, splitOf: 
         await add(Buffer.from(text, 'utf8'), { name: `${split}/annotations/${stem}.jsonl`, store: text.length < 512, date, mode: 0o644 });
       }
     } finally {
-      ahead?.stream.destroy();
+      reads?.abandon();
     }
     done += page.length;
     await db
@@ -267,16 +279,55 @@ async function feed(svc: AssetServices, row: ExportRow, add: AddEntry, splitOf: 
   }
 }
 
-interface OpenedBlob {
-  stream: Readable;
-  /** An error the stream emitted before it was handed to the ZIP writer (e.g. ENOENT on open). */
-  error?: Error;
-}
+/**
+ * Reads a page's image files whole, a few ahead of the writer (bounded by count and bytes), so
+ * the reads run in the thread pool while the current entry is hashed and written: the build is
+ * not waiting on one open/read/close after another. Files larger than READ_WHOLE_MAX are not read
+ * ahead; take() answers undefined for them and the caller streams them.
+ */
+class ReadAhead {
+  private readonly reads = new Map<number, Promise<Buffer>>();
+  private next = 0;
+  private bytesAhead = 0;
 
-function openBlob(svc: AssetServices, sha256: string): OpenedBlob {
-  const opened: OpenedBlob = { stream: svc.blobs.stream(sha256) };
-  opened.stream.once('error', (err: Error) => (opened.error ??= err));
-  return opened;
+  constructor(
+    private readonly svc: AssetServices,
+    private readonly page: PageAsset[],
+  ) {
+    this.fill();
+  }
+
+  /** The bytes of page[i] (read whole), or undefined when it is to be streamed. */
+  async take(i: number): Promise<Buffer | undefined> {
+    const pending = this.reads.get(i);
+    if (!pending) return undefined;
+    this.reads.delete(i);
+    try {
+      return await pending;
+    } finally {
+      this.bytesAhead -= this.page[i]!.size;
+      this.fill();
+    }
+  }
+
+  /** Stops reading ahead; reads in flight finish and are dropped. */
+  abandon(): void {
+    this.next = this.page.length;
+    this.reads.clear();
+  }
+
+  private fill(): void {
+    while (this.next < this.page.length && this.reads.size < READ_AHEAD_FILES && this.bytesAhead < READ_AHEAD_BYTES) {
+      const asset = this.page[this.next]!;
+      if (asset.size <= READ_WHOLE_MAX) {
+        const read = this.svc.blobs.open(asset.sha256, asset.size).read(0, asset.size);
+        read.catch(() => undefined); // awaited by take(), or dropped by abandon()
+        this.reads.set(this.next, read);
+        this.bytesAhead += asset.size;
+      }
+      this.next++;
+    }
+  }
 }
 
 /** One path segment every unzip tool accepts as it is. */

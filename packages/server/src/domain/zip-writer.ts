@@ -5,12 +5,17 @@
 //   each paying the stream machinery and, downstream, a hash update and a file write. Small writes
 //   are gathered into 64 KiB chunks (large data chunks pass straight through, after whatever is
 //   pending, so the byte order never changes); the offset zip-stream keeps stays exact;
-// - STOREd entries get their CRC-32 from zlib's native crc32 instead of a JavaScript one.
+// - STOREd entries get their CRC-32 from zlib's native crc32 instead of a JavaScript one;
+// - `fileEntry` adds a whole file already in memory without a stream per entry (the stream
+//   machinery cost more than the copy), written exactly as a streamed entry is (data descriptor
+//   after the bytes), so the archive's bytes do not depend on how an entry was read.
 import { Transform, type TransformCallback } from 'node:stream';
 import zlib from 'node:zlib';
-import ZipStream, { type ZipEntry } from 'zip-stream';
+import ZipStream, { type EntryData, type ZipEntry } from 'zip-stream';
 
 const METHOD_STORED = 0;
+/** compress-commons' MIN_VERSION_DATA_DESCRIPTOR: what a streamed entry's local header says. */
+const VERSION_DATA_DESCRIPTOR = 20;
 
 /** Passes bytes through, measuring their CRC-32 and count. */
 class Crc32Meter extends Transform {
@@ -30,6 +35,38 @@ const BATCH = 64 * 1024;
 export class BatchedZipStream extends ZipStream {
   private pending: Buffer[] = [];
   private pendingBytes = 0;
+  /** Buffers given to fileEntry, written as streamed entries are. */
+  private readonly asFile = new WeakSet<Buffer>();
+
+  /** Adds a STOREd file whose bytes are in memory; same bytes in the archive as entry(stream, ...). */
+  fileEntry(bytes: Buffer, data: EntryData, callback: (err: Error | null) => void): this {
+    this.asFile.add(bytes);
+    return this.entry(bytes, { ...data, store: true }, callback);
+  }
+
+  /** STOREd buffers: native CRC-32; files from fileEntry get a data descriptor like _appendStream's. */
+  protected override _appendBuffer(entry: ZipEntry, source: Buffer, callback: (err: Error | null, entry: ZipEntry) => void): void {
+    if (entry.getMethod() !== METHOD_STORED) return super._appendBuffer(entry, source, callback);
+    const asFile = this.asFile.delete(source);
+    const measure = () => {
+      entry.setSize(source.length);
+      entry.setCompressedSize(source.length);
+      entry.setCrc(zlib.crc32(source) >>> 0);
+    };
+    if (asFile) {
+      // As _appendStream: the local header is written before the sizes are known (zeros there).
+      entry.getGeneralPurposeBit().useDataDescriptor(true);
+      entry.setVersionNeededToExtract(VERSION_DATA_DESCRIPTOR);
+      this._writeLocalFileHeader(entry);
+      measure();
+    } else {
+      measure();
+      this._writeLocalFileHeader(entry);
+    }
+    this.write(source);
+    this._afterAppend(entry);
+    callback(null, entry);
+  }
 
   override write(chunk: Buffer | string, callback?: (err?: Error | null) => void): boolean {
     if (chunk && chunk.length < SMALL && callback === undefined) {

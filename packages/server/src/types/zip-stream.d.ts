@@ -19,6 +19,8 @@ declare module 'zip-stream' {
 
   export interface ZipEntry {
     getMethod(): number;
+    getGeneralPurposeBit(): { useDataDescriptor(on: boolean): void };
+    setVersionNeededToExtract(version: number): void;
     setCrc(crc: number): void;
     setSize(size: number): void;
     setCompressedSize(size: number): void;
@@ -37,6 +39,8 @@ declare module 'zip-stream' {
     /** compress-commons internals the STORE fast path replaces (see domain/zip-writer.ts). */
     protected _smartStream(entry: ZipEntry, callback: (err: Error | null, entry: ZipEntry) => void): NodeJS.WritableStream;
     protected _afterAppend(entry: ZipEntry): void;
+    protected _appendBuffer(entry: ZipEntry, source: Buffer, callback: (err: Error | null, entry: ZipEntry) => void): void;
+    protected _writeLocalFileHeader(entry: ZipEntry): void;
     on(event: string, listener: (...args: any[]) => void): this;
     once(event: string, listener: (...args: any[]) => void): this;
     off(event: string, listener: (...args: any[]) => void): this;
