@@ -97,6 +97,26 @@ export class FsBlobStore implements BlobStore {
     return fileSource(this.blobPath(sha256), size);
   }
 
+  readInto(sha256: string, into: Buffer, length: number): Promise<number> {
+    // Callback fs calls: cheaper than a FileHandle, and a whole-file read is three of them.
+    return new Promise((resolve, reject) => {
+      fs.open(this.blobPath(sha256), 'r', (openErr, fd) => {
+        if (openErr) return reject(openErr);
+        let got = 0;
+        const finish = (err: Error | null) => fs.close(fd, (closeErr) => (err || closeErr ? reject(err ?? closeErr) : resolve(got)));
+        const step = () =>
+          fs.read(fd, into, got, length - got, got, (err, n) => {
+            if (err) return finish(err);
+            got += n;
+            if (n === 0 || got >= length) finish(null);
+            else step();
+          });
+        if (length === 0) finish(null);
+        else step();
+      });
+    });
+  }
+
   stream(sha256: string, range?: ByteRange): Readable {
     return fs.createReadStream(this.blobPath(sha256), range ? { start: range.start, end: range.end, highWaterMark: 256 * 1024 } : { highWaterMark: 256 * 1024 });
   }
@@ -165,7 +185,9 @@ class Meter {
     }
     if (this.options.crc32c !== false) this.crc = crc32c(chunk, this.crc);
     this.hash.update(chunk);
-    if (this.size - chunk.length < HEAD_BYTES) this.headChunks.push(chunk);
+    // A copy: the caller may reuse the chunk's memory once this returns (BlobStore.stage).
+    const before = this.size - chunk.length;
+    if (before < HEAD_BYTES) this.headChunks.push(Buffer.from(chunk.subarray(0, HEAD_BYTES - before)));
   }
 
   /** The first bytes (up to HEAD_BYTES): where nearly every header is, read back without a disk read. */

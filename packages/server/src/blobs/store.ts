@@ -44,6 +44,9 @@ export interface BlobStore {
   /**
    * Streams `input` into a new staging object while measuring size, CRC32C and SHA-256. Nothing is
    * left behind when it throws (limit exceeded, input aborted, disk error).
+   *
+   * Each chunk is done with when its 'data' event returns (no reference to it is kept), so a
+   * producer that sees its chunk consumed synchronously may reuse the chunk's memory.
    */
   stage(input: Readable, options: StageOptions): Promise<StagedObject>;
   /** Stages bytes already in memory (thumbnails). */
@@ -54,6 +57,8 @@ export interface BlobStore {
   /** Makes the staged object the blob `sha256` (atomically; the staged object is consumed). */
   promote(key: string, sha256: string): Promise<void>;
   open(sha256: string, size: number): ByteSource;
+  /** Reads the blob's first `length` bytes into `into` (from its start); resolves with the count read. */
+  readInto(sha256: string, into: Buffer, length: number): Promise<number>;
   /** The blob's bytes, or a range of them. */
   stream(sha256: string, range?: ByteRange): Readable;
   exists(sha256: string): Promise<boolean>;
