@@ -214,14 +214,17 @@ export async function processAsset(svc: AssetServices, assetId: string): Promise
 /** Marks a still-processing asset failed, with a message for people. */
 export async function failAsset(svc: AssetServices, assetId: string, message: string): Promise<void> {
   const now = svc.ctx.now();
-  await svc.commits.run((trx) =>
-    trx
-      .updateTable('assets')
-      .set((eb) => ({ processing_status: 'failed', processing_error: message.slice(0, 2000), updated_at: now, generation: eb('generation', '+', 1) }))
-      .where('id', '=', assetId)
-      .where('processing_status', '=', 'processing')
-      .execute(),
-  );
+  await svc.commits.run((trx) => markAssetFailed(trx, assetId, message, now));
+}
+
+/** Fails a processing asset inside the caller's transaction (so that what failed it commits with it). */
+export async function markAssetFailed(trx: Trx, assetId: string, message: string, now: number): Promise<void> {
+  await trx
+    .updateTable('assets')
+    .set((eb) => ({ processing_status: 'failed', processing_error: message.slice(0, 2000), updated_at: now, generation: eb('generation', '+', 1) }))
+    .where('id', '=', assetId)
+    .where('processing_status', '=', 'processing')
+    .execute();
 }
 
 function mediaColumns(info: MediaInfo) {

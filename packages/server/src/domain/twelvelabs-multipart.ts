@@ -12,7 +12,7 @@ import type { AssetServices } from './asset-services.js';
 import type { Principal } from './context.js';
 import { AppError, invalid } from './errors.js';
 import { newId } from './ids.js';
-import { attachStaged, checkFilename, checkUserMetadata, createPendingAsset, failAsset, type UserMetadata } from './twelvelabs-assets.js';
+import { attachStaged, checkFilename, checkUserMetadata, createPendingAsset, failAsset, markAssetFailed, type UserMetadata } from './twelvelabs-assets.js';
 
 export type UploadRow = MultipartUploadsTable;
 export type ChunkRow = MultipartChunksTable;
@@ -450,17 +450,21 @@ export async function sweepUploads(svc: AssetServices, signal?: AbortSignal): Pr
     const due = await db.selectFrom('multipart_uploads').select(['id', 'asset_id']).where('status', '=', 'active').where('expires_at', '<=', now).limit(200).execute();
     if (due.length === 0) break;
     for (const u of due) {
-      const r = await svc.commits.run((trx) =>
-        trx
+      // The upload expires and its asset fails in one transaction: a crash between the two would
+      // leave the asset processing forever.
+      const expiredNow = await svc.commits.run(async (trx) => {
+        const r = await trx
           .updateTable('multipart_uploads')
           .set({ status: 'expired', error: 'The upload expired before every chunk was reported', updated_at: now })
           .where('id', '=', u.id)
           .where('status', '=', 'active')
-          .executeTakeFirst(),
-      );
-      if (Number(r.numUpdatedRows) !== 1) continue;
+          .executeTakeFirst();
+        if (Number(r.numUpdatedRows) !== 1) return false;
+        await markAssetFailed(trx, u.asset_id, 'The multipart upload expired before every chunk was reported', now);
+        return true;
+      });
+      if (!expiredNow) continue;
       expired++;
-      await failAsset(svc, u.asset_id, 'The multipart upload expired before every chunk was reported');
       await removeParts(svc, u.id);
     }
   }
