@@ -297,6 +297,42 @@ describeEachDialect('twelvelabs multipart uploads (twelvelabs-js 1.3.4)', (diale
     expect(missing).toEqual({ statusCode: 404, body: { code: 'resource_not_exist', message: 'Multipart upload no-such-upload does not exist' } });
   });
 
+  it('a part file longer than recorded fails the assembly without leaving the part open', async () => {
+    const video = paddedMp4(100_000);
+    const created = await client.multipartUpload.create({ filename: 'grown.mp4', type: 'video', totalSize: video.length });
+    const uploadId = created.uploadId!;
+    const chunk = (i: number) => video.subarray((i - 1) * CHUNK, Math.min(i * CHUNK, video.length));
+    const proofs = [];
+    for (const u of created.uploadUrls!) {
+      const r = await put(u.url!, chunk(u.chunkIndex!));
+      expect(r.status).toBe(200);
+      proofs.push({ chunkIndex: u.chunkIndex!, proof: r.headers.get('etag')!.replace(/"/g, ''), proofType: 'etag' as const, chunkSize: chunk(u.chunkIndex!).length });
+    }
+    // The first part grows on disk (damage): assembling reads more bytes than announced and stops
+    // while that file is still being read.
+    const partDir = path.join(s.dataDir, 'multipart', uploadId);
+    const first = fs.readdirSync(partDir).find((f) => f.startsWith('1.'))!;
+    fs.appendFileSync(path.join(partDir, first), Buffer.alloc(3 * 1024 * 1024));
+    await client.multipartUpload.reportChunkBatch(uploadId, { completedChunks: proofs });
+    const status = await waitFor(async () => {
+      const r = await statusJson(uploadId);
+      return r.status === 'failed' ? r : undefined;
+    }, 'the assembly to fail');
+    expect(status.error).toMatch(/^Assembling the uploaded chunks failed/);
+    // No descriptor of this process still points at a part of the upload (the server runs in it).
+    const open = fs
+      .readdirSync('/proc/self/fd')
+      .map((fd) => {
+        try {
+          return fs.readlinkSync(`/proc/self/fd/${fd}`);
+        } catch {
+          return '';
+        }
+      })
+      .filter((target) => target.includes(partDir));
+    expect(open).toEqual([]);
+  });
+
   it('expires an abandoned upload: its asset fails, its parts are removed, its URLs answer 403', async () => {
     const bytes = paddedMp4(150_000);
     const created = await client.multipartUpload.create({ filename: 'abandoned.mp4', type: 'video', totalSize: bytes.length });

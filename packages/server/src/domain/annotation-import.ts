@@ -5,7 +5,7 @@
 // rejected session changes nothing. Row formats: store/annotation-imports.ts, store/annotations.ts.
 import type { Readable } from 'node:stream';
 import { StageLimitError } from '../blobs/store.js';
-import { claimBlob } from '../store/blobs.js';
+import { claimBlobWaiting } from './blob-gc.js';
 import * as store from '../store/annotation-imports.js';
 import type { ImportFileRow, ImportProblemRow, ImportSessionRow } from '../store/annotation-imports.js';
 import { lockAssets } from '../store/assets.js';
@@ -228,10 +228,7 @@ export async function receiveImportFile(svc: AssetServices, session: ImportSessi
     throw err;
   }
   try {
-    for (let attempt = 0; !(await claimBlob(ctx.db, staged.sha256, staged.size, ctx.now())); attempt++) {
-      if (attempt >= 200) throw new AppError('Unavailable', 'The storage is busy removing the same content; retry the upload');
-      await new Promise((r) => setTimeout(r, 25));
-    }
+    await claimBlobWaiting(svc, staged.sha256, staged.size);
     await blobs.promote(staged.key, staged.sha256);
   } finally {
     await blobs.discardStaged(staged.key);

@@ -7,6 +7,7 @@
 import type { Readable } from 'node:stream';
 import type { TlUploadType } from '@vireo/wire';
 import { PartSizeError, type PartStore } from '../blobs/parts.js';
+import type { StagedObject } from '../blobs/store.js';
 import type { MultipartChunksTable, MultipartUploadsTable } from '../store/schema.js';
 import type { AssetServices } from './asset-services.js';
 import type { Principal } from './context.js';
@@ -390,13 +391,18 @@ export async function assembleUpload(svc: AssetServices, uploadId: string): Prom
     return;
   }
   const total = Number(upload.total_size);
-  const staged = await svc.blobs.stage(
-    parts.concat(
-      uploadId,
-      chunks.map((c) => c.part_key),
-    ),
-    { maxBytes: total, declaredSize: total },
+  // Staging never destroys its input (for HTTP bodies): when it stops early (more bytes than
+  // announced, disk full) the concatenation would stay paused with a part file open. Close it here.
+  const source = parts.concat(
+    uploadId,
+    chunks.map((c) => c.part_key),
   );
+  let staged: StagedObject;
+  try {
+    staged = await svc.blobs.stage(source, { maxBytes: total, declaredSize: total });
+  } finally {
+    source.destroy();
+  }
   if (staged.size !== total) {
     await svc.blobs.discardStaged(staged.key);
     await failUpload(svc, uploadId, `The assembled file has ${staged.size} bytes instead of the ${total} announced`);

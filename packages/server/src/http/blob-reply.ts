@@ -30,7 +30,7 @@ export function sendBlob(request: FastifyRequest, reply: FastifyReply, blobs: Bl
   const etag = `"${sha256}"`;
   reply.header('accept-ranges', 'bytes').header('etag', etag).header('cache-control', blob.cacheControl).type(blob.contentType);
   if (blob.disposition) reply.header('content-disposition', blob.disposition);
-  if (request.headers['if-none-match'] === etag) return reply.status(304).send();
+  if (matchesIfNoneMatch(request.headers['if-none-match'], etag)) return reply.status(304).send();
   const range = parseRange(request.headers.range, size);
   if (range === 'unsatisfiable') {
     reply.header('content-range', `bytes */${size}`);
@@ -43,4 +43,16 @@ export function sendBlob(request: FastifyRequest, reply: FastifyReply, blobs: Bl
   }
   if (request.method === 'HEAD') return reply.send();
   return reply.send(blobs.stream(sha256, range ?? undefined));
+}
+
+/**
+ * If-None-Match holds "*" or a list of entity tags compared weakly (RFC 9110 §13.1.2): caches and
+ * browsers send W/"…" or several tags, which an exact string comparison never matched.
+ */
+function matchesIfNoneMatch(header: string | undefined, etag: string): boolean {
+  if (header === undefined) return false;
+  return header.split(',').some((tag) => {
+    const t = tag.trim();
+    return t === '*' || (t.startsWith('W/') ? t.slice(2) : t) === etag;
+  });
 }
