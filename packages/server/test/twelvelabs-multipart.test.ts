@@ -368,6 +368,39 @@ describeEachDialect('twelvelabs multipart uploads (twelvelabs-js 1.3.4)', (diale
     expect((await statusOf(client.multipartUpload.getStatus(uploadId))).statusCode).toBe(404);
     expect(((await client.assets.retrieve(created.assetId!)) as any).status).toBe('failed');
   });
+
+  it('an assembly run again after the bytes were attached (a crash before it was recorded) keeps the upload completed', async () => {
+    const video = paddedMp4(100_000);
+    const chunk = (i: number) => video.subarray((i - 1) * CHUNK, Math.min(i * CHUNK, video.length));
+    const created = await client.multipartUpload.create({ filename: 'rerun.mp4', type: 'video', totalSize: video.length });
+    const uploadId = created.uploadId!;
+    const completedChunks = [];
+    for (const u of created.uploadUrls!) {
+      const etag = (await put(u.url!, chunk(u.chunkIndex!))).headers.get('etag')!.replace(/"/g, '');
+      completedChunks.push({ chunkIndex: u.chunkIndex!, proof: etag, proofType: 'etag' as const, chunkSize: chunk(u.chunkIndex!).length });
+    }
+    await client.multipartUpload.reportChunkBatch(uploadId, { completedChunks });
+    expect((await ready(created.assetId!)).status).toBe('ready');
+    await waitFor(async () => (partFiles(uploadId) === undefined ? true : undefined), 'the parts to be removed');
+
+    // The state a crash right after attaching leaves: assembly not recorded, its job run again.
+    await store.db.updateTable('multipart_uploads').set({ assembled_at: null, parts_removed_at: null }).where('id', '=', uploadId).execute();
+    const now = Date.now();
+    const jobId = `rerun${crypto.randomBytes(8).toString('hex')}`;
+    await store.db
+      .insertInto('jobs')
+      .values({ id: jobId, kind: 'multipart.assemble', payload: JSON.stringify({ uploadId }), status: 'queued', priority: 0, run_at: now, attempts: 0, max_attempts: 1, lease_owner: null, lease_expires_at: null, last_error: null, unique_key: null, created_at: now, updated_at: now })
+      .execute();
+    const job = await waitFor(async () => {
+      const j = await store.db.selectFrom('jobs').select(['status', 'last_error']).where('id', '=', jobId).executeTakeFirstOrThrow();
+      return j.status === 'done' || j.status === 'failed' ? j : undefined;
+    }, 'the assembly job to run again');
+    expect(job).toEqual({ status: 'done', last_error: null });
+    const upload = await store.db.selectFrom('multipart_uploads').selectAll().where('id', '=', uploadId).executeTakeFirstOrThrow();
+    expect(upload).toMatchObject({ status: 'completed', error: null });
+    expect(upload.assembled_at).not.toBeNull();
+    expect(((await client.assets.retrieve(created.assetId!)) as any).status).toBe('ready');
+  });
 });
 
 describeEachDialect('twelvelabs multipart uploads across a restart', (dialect) => {

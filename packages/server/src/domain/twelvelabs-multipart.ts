@@ -13,7 +13,7 @@ import type { AssetServices } from './asset-services.js';
 import type { Principal } from './context.js';
 import { AppError, invalid } from './errors.js';
 import { newId } from './ids.js';
-import { attachStaged, checkFilename, checkUserMetadata, createPendingAsset, failAsset, markAssetFailed, type UserMetadata } from './twelvelabs-assets.js';
+import { attachStaged, checkFilename, checkUserMetadata, createPendingAsset, failAsset, hasBytes, markAssetFailed, type UserMetadata } from './twelvelabs-assets.js';
 
 export type UploadRow = MultipartUploadsTable;
 export type ChunkRow = MultipartChunksTable;
@@ -384,6 +384,13 @@ export async function assembleUpload(svc: AssetServices, uploadId: string): Prom
   const parts = partsOf(svc);
   const upload = await findUpload(svc, uploadId);
   if (!upload || upload.status !== 'completed' || upload.assembled_at != null) return;
+  const asset = await svc.ctx.db.selectFrom('assets').select('sha256').where('id', '=', upload.asset_id).executeTakeFirst();
+  if (asset && hasBytes(asset)) {
+    // A previous run attached the bytes and stopped before recording it: only the record is missing.
+    await markAssembled(svc, uploadId, null);
+    await removeParts(svc, uploadId);
+    return;
+  }
   const chunks = await svc.ctx.db.selectFrom('multipart_chunks').selectAll().where('upload_id', '=', uploadId).where('reported_at', 'is not', null).orderBy('idx').execute();
   const complete = chunks.length === upload.total_chunks && chunks.every((c, i) => c.idx === i + 1 && Number(c.size) === expectedChunkSize(upload, c.idx));
   if (!complete) {
@@ -409,12 +416,18 @@ export async function assembleUpload(svc: AssetServices, uploadId: string): Prom
     return;
   }
   const attached = await attachStaged(svc, upload.asset_id, staged);
-  const now = svc.ctx.now();
   let error: string | null = null;
   if (!attached) {
-    const asset = await svc.ctx.db.selectFrom('assets').select('processing_error').where('id', '=', upload.asset_id).executeTakeFirst();
-    error = asset ? (asset.processing_error ?? 'The asset did not accept the file') : 'The asset was deleted before the upload completed';
+    const refused = await svc.ctx.db.selectFrom('assets').select('processing_error').where('id', '=', upload.asset_id).executeTakeFirst();
+    error = refused ? (refused.processing_error ?? 'The asset did not accept the file') : 'The asset was deleted before the upload completed';
   }
+  await markAssembled(svc, uploadId, error);
+  await removeParts(svc, uploadId);
+}
+
+/** Records that assembly is over; with an error the upload fails. */
+async function markAssembled(svc: AssetServices, uploadId: string, error: string | null): Promise<void> {
+  const now = svc.ctx.now();
   await svc.commits.run((trx) =>
     trx
       .updateTable('multipart_uploads')
@@ -422,7 +435,6 @@ export async function assembleUpload(svc: AssetServices, uploadId: string): Prom
       .where('id', '=', uploadId)
       .execute(),
   );
-  await removeParts(svc, uploadId);
 }
 
 /** Gives up on an upload: it and its asset fail with `message`; its parts go. */
