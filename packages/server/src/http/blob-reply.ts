@@ -1,16 +1,21 @@
 // Serving a blob over a signed URL: signature check, HEAD with Content-Length, Range -> 206, 416
 // past the end, ETag/304. Shared by asset, thumbnail and export downloads.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { UrlSigner } from '../blobs/signed-urls.js';
+import type { SignatureProblem, UrlSigner } from '../blobs/signed-urls.js';
 import type { BlobStore } from '../blobs/store.js';
 import { AppError } from '../domain/errors.js';
 import { parseRange } from './range.js';
 
-/** Throws PermissionDenied unless the request's URL carries a valid, unexpired signature. */
-export function verifySignature(signer: UrlSigner, request: FastifyRequest, now: number): void {
+/** What is wrong with the signature of the request's URL (path as sent, and query), if anything. */
+export function signatureProblem(signer: UrlSigner, request: FastifyRequest, now: number): SignatureProblem | undefined {
   const q = request.url.indexOf('?');
   const path = q < 0 ? request.url : request.url.slice(0, q);
-  const problem = signer.verify(request.method, path, new URLSearchParams(q < 0 ? '' : request.url.slice(q + 1)), now);
+  return signer.verify(request.method, path, new URLSearchParams(q < 0 ? '' : request.url.slice(q + 1)), now);
+}
+
+/** Throws PermissionDenied unless the request's URL carries a valid, unexpired signature. */
+export function verifySignature(signer: UrlSigner, request: FastifyRequest, now: number): void {
+  const problem = signatureProblem(signer, request, now);
   if (problem === 'expired') throw new AppError('PermissionDenied', 'This signed URL has expired: ask the API for a new one');
   if (problem) throw new AppError('PermissionDenied', 'This URL is not signed, or its signature does not match it');
 }
