@@ -379,6 +379,8 @@ export async function processImport(svc: AssetServices, sessionId: string, signa
       await store.clearStaging(ctx.db, sessionId, file.idx);
       results.push({ idx: file.idx, state: 'rejected', problem: outcome.problem });
     } else if (outcome.kind === 'skip') {
+      // A file found malformed part way may have staged whole batches already: none of it counts.
+      await store.clearStaging(ctx.db, sessionId, file.idx);
       results.push({ idx: file.idx, state: 'skipped', problem: outcome.problem });
     } else {
       results.push({ idx: file.idx, state: 'parsed', problem: outcome.problem });
