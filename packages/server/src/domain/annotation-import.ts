@@ -6,6 +6,7 @@
 import type { Readable } from 'node:stream';
 import { StageLimitError } from '../blobs/store.js';
 import { claimBlobWaiting } from './blob-gc.js';
+import { touchBlob } from '../store/blobs.js';
 import * as store from '../store/annotation-imports.js';
 import type { ImportFileRow, ImportProblemRow, ImportSessionRow } from '../store/annotation-imports.js';
 import { lockAssets } from '../store/assets.js';
@@ -239,6 +240,8 @@ export async function receiveImportFile(svc: AssetServices, session: ImportSessi
     const current = await store.lockImportSession(trx, ctx.dialect, session.id);
     if (!current) throw notFound('Annotation import session', session.id);
     assertTakingFiles(current, now);
+    // The claim protects the bytes only for the collector's grace period; the file row does from the commit on.
+    if (!(await touchBlob(trx, staged.sha256, now))) throw new AppError('Unavailable', 'The stored bytes were collected; retry the upload');
     const latest = await store.findImportFile(trx, session.id, file.idx);
     if (latest?.sha256 && latest.sha256 !== staged.sha256) released.push(latest.sha256);
     await store.updateImportFile(trx, session.id, file.idx, {
