@@ -11,7 +11,7 @@ import path from 'node:path';
 import yazl from 'yazl';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../../server/test/support/dialects.js';
-import { Client, DatasetDownloadResult, DatasetExport, ViNotFoundError, ViOperationError } from '../src/node/index.js';
+import { Client, DatasetDownloadResult, DatasetExport, ViInvalidParameterError, ViNotFoundError, ViOperationError } from '../src/node/index.js';
 
 const KEY = `dtvi_${'k'.repeat(98)}`;
 const ORG = 'org7';
@@ -165,6 +165,17 @@ describe('dataset exports and datasets.download', () => {
     const replaced = await c.getDataset({ datasetId: 'ds1', datasetExportId: 'exp1', savePath: save, overwrite: true, showProgress: false });
     expect(replaced.downloaded).toBe(true);
     expect(fs.readFileSync(path.join(save, 'ds1/training/images/a.jpg'))).toEqual(imageA);
+  });
+
+  it('a chunk size or concurrency below 1 is refused before any export is made', async () => {
+    const c = client();
+    const before = exportsMade.length;
+    const save = path.join(work, 'bad-options');
+    // chunkSizeBytes 0 used to split the archive into ranges forever (the process ran out of memory).
+    await expect(c.datasets.download({ datasetId: 'ds1', saveDir: save, chunkSizeBytes: 0, showProgress: false })).rejects.toThrow(/chunkSizeBytes must be a positive integer/);
+    await expect(c.datasets.download({ datasetId: 'ds1', saveDir: save, concurrency: 0, showProgress: false })).rejects.toBeInstanceOf(ViInvalidParameterError);
+    expect(exportsMade.length).toBe(before);
+    expect(fs.existsSync(save)).toBe(false);
   });
 
   it('an archive entry that would land outside the folder is refused, and nothing is left behind', async () => {

@@ -11,6 +11,7 @@ import { ViOperationError } from '../errors.js';
 import type { DatasetExport } from '../models.js';
 import { checkId } from '../resources/base.js';
 import type { Datasets, DatasetExportSettings } from '../resources/datasets.js';
+import { positiveOption } from './files.js';
 import { progressBar } from './progress.js';
 import { getRange, getToFile, headSize, newAgent } from './transfer.js';
 
@@ -67,6 +68,9 @@ export class DatasetDownloadResult {
 
 export async function downloadDataset(datasets: Datasets, config: ResolvedConfig, o: DatasetDownloadOptions): Promise<DatasetDownloadResult> {
   checkId('datasetId', o.datasetId);
+  // Checked before the export is made: a chunk size of 0 would otherwise split the archive forever.
+  const concurrency = positiveOption('concurrency', o.concurrency, 8);
+  const chunkSizeBytes = positiveOption('chunkSizeBytes', o.chunkSizeBytes, 8 * 1024 * 1024);
   const root = path.resolve(o.saveDir ?? 'datasets');
   const target = path.join(root, o.datasetId);
 
@@ -89,7 +93,7 @@ export async function downloadDataset(datasets: Datasets, config: ResolvedConfig
   const zip = path.join(root, `.${o.datasetId}.${tag}.zip`);
   const staging = path.join(root, `.${o.datasetId}.${tag}.partial`);
   try {
-    await fetchArchive(url, zip, config, o);
+    await fetchArchive(url, zip, config, { ...o, concurrency, chunkSizeBytes });
     await extractZip(zip, staging);
     await fs.promises.writeFile(
       path.join(staging, 'metadata.json'),
@@ -114,9 +118,14 @@ async function nonEmptyDir(dir: string): Promise<boolean> {
 }
 
 /** Parallel ranged GETs written at their offsets; one plain GET when the server offers no ranges. */
-async function fetchArchive(url: string, file: string, config: ResolvedConfig, o: DatasetDownloadOptions): Promise<void> {
-  const concurrency = o.concurrency ?? 8;
-  const chunk = o.chunkSizeBytes ?? 8 * 1024 * 1024;
+async function fetchArchive(
+  url: string,
+  file: string,
+  config: ResolvedConfig,
+  o: DatasetDownloadOptions & { concurrency: number; chunkSizeBytes: number },
+): Promise<void> {
+  const concurrency = o.concurrency;
+  const chunk = o.chunkSizeBytes;
   const agent = newAgent(concurrency, true);
   const bar = progressBar(o.showProgress, 'Downloading archive', 'MB');
   try {

@@ -10,7 +10,7 @@ import { AssetIngestionSession } from '../models.js';
 import type { Assets } from '../resources/assets.js';
 import type { Datasets } from '../resources/datasets.js';
 import type { Organizations } from '../resources/organizations.js';
-import { ASSET_MIME, collectFiles, crc32cOfFile, Limiter, type LocalFile } from './files.js';
+import { ASSET_MIME, collectFiles, crc32cOfFile, Limiter, positiveOption, type LocalFile } from './files.js';
 import { progressBar } from './progress.js';
 import { newAgent, putFile } from './transfer.js';
 
@@ -123,15 +123,10 @@ export async function uploadAssets(
   if (!['RemoveLinkedResource', 'KeepLinkedResources', 'KeepLinkedResource'].includes(retention)) {
     throw new ViInvalidParameterError(`onAssetOverwritten must be RemoveLinkedResource or KeepLinkedResources (got ${String(retention)})`);
   }
-  const positive = (name: string, v: number | undefined, d: number) => {
-    if (v === undefined) return d;
-    if (!Number.isInteger(v) || v < 1) throw new ViInvalidParameterError(`${name} must be a positive integer (got ${v})`);
-    return v;
-  };
-  const concurrency = positive('concurrency', o.concurrency, 16);
-  const parallelSessions = positive('parallelSessions', o.parallelSessions, 3);
-  const hashConcurrency = positive('hashConcurrency', o.hashConcurrency, 8);
-  let batchSize = positive('batchSize', o.batchSize, 10_000);
+  const concurrency = positiveOption('concurrency', o.concurrency, 16);
+  const parallelSessions = positiveOption('parallelSessions', o.parallelSessions, 3);
+  const hashConcurrency = positiveOption('hashConcurrency', o.hashConcurrency, 8);
+  let batchSize = positiveOption('batchSize', o.batchSize, 10_000);
 
   const progress: UploadProgress = {
     phase: 'scanning', totalFiles: 0, totalBytes: 0, hashedFiles: 0, sentFiles: 0, sentBytes: 0,
