@@ -145,16 +145,29 @@ async function fetchArchive(
       for (let s = 0; s < size; s += chunk) ranges.push([s, Math.min(size, s + chunk) - 1]);
       let next = 0;
       let done = 0;
+      // The first failure stops the other workers: none may still write into the file (or keep the
+      // agent's close waiting on a request) once this function has given up.
+      const stop = new AbortController();
+      const signal = o.signal ? AbortSignal.any([o.signal, stop.signal]) : stop.signal;
+      let failure: { err: unknown } | undefined;
       const worker = async () => {
-        while (next < ranges.length) {
-          const [start, end] = ranges[next++]!;
-          const out = await getRange({ agent, url, start, end, fh, config, maxRetries: config.maxRetries, signal: o.signal });
-          if (!out.ok) throw new ViOperationError(`Downloading bytes ${start}-${end} of the export archive failed: ${out.message}`, { status: out.status });
-          done += end - start + 1;
-          bar.update(Math.round(done / 1048576));
+        try {
+          while (next < ranges.length && !stop.signal.aborted) {
+            const [start, end] = ranges[next++]!;
+            const out = await getRange({ agent, url, start, end, fh, config, maxRetries: config.maxRetries, signal });
+            if (!out.ok) throw new ViOperationError(`Downloading bytes ${start}-${end} of the export archive failed: ${out.message}`, { status: out.status });
+            done += end - start + 1;
+            bar.update(Math.round(done / 1048576));
+          }
+        } catch (err) {
+          if (!failure) {
+            failure = { err };
+            stop.abort(err);
+          }
         }
       };
       await Promise.all(Array.from({ length: Math.min(concurrency, ranges.length) }, worker));
+      if (failure) throw failure.err;
     } finally {
       await fh.close();
     }
