@@ -10,7 +10,7 @@ import { AssetIngestionSession } from '../models.js';
 import type { Assets } from '../resources/assets.js';
 import type { Datasets } from '../resources/datasets.js';
 import type { Organizations } from '../resources/organizations.js';
-import { ASSET_MIME, collectFiles, crc32cOfFile, Limiter, positiveOption, type LocalFile } from './files.js';
+import { ASSET_MIME, collectFiles, crc32cOfFile, Limiter, mimeOf, positiveOption, type LocalFile } from './files.js';
 import { progressBar } from './progress.js';
 import { newAgent, putFile } from './transfer.js';
 
@@ -143,8 +143,8 @@ export async function uploadAssets(
   const all = await collectFiles(o.paths, (ext) => ext in ASSET_MIME);
   const files: Array<LocalFile & { mime: string }> = [];
   for (const f of all) {
-    const mime = ASSET_MIME[f.filename.slice(f.filename.lastIndexOf('.')).toLowerCase()];
-    if (mime && f.filename.includes('.')) files.push({ ...f, mime });
+    const mime = mimeOf(f.filename);
+    if (mime) files.push({ ...f, mime });
     else failed.push({ path: f.path, code: 'EBADMIME', message: `not an accepted image extension (${Object.keys(ASSET_MIME).join(' ')})` });
   }
 
