@@ -1,7 +1,7 @@
 // assets.download stopped while downloads are in flight and the listing is still paging: the call
 // rejects with the abort reason, every in-flight download has ended (no rejection left unhandled),
 // and no temporary file stays behind. A local HTTP server speaks the list/get routes of spec §3.3
-// and holds the asset bytes until the abort.
+// and holds the asset bytes until the abort. Also: a long file name still gets a temporary name.
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,6 +13,8 @@ import { Client, ViInvalidParameterError } from '../src/node/index.js';
 const KEY = `dtvi_${'k'.repeat(98)}`;
 const ORG = 'org9';
 const DS = `/workspaces/${ORG}/datasets/${ORG}_ds1`;
+/** A legal file name of 250 bytes: its temporary name must still fit in 255. */
+const LONG_NAME = `${'n'.repeat(246)}.png`;
 
 describe('assets.download aborted mid-way', () => {
   let server: http.Server;
@@ -36,6 +38,7 @@ describe('assets.download aborted mid-way', () => {
     server = http.createServer((req, res) => {
       const u = new URL(req.url!, 'http://x');
       const json = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      if (u.pathname === '/bytes/long') return res.writeHead(200, { 'content-length': 4 }).end('long');
       if (u.pathname.startsWith('/bytes/')) {
         // Headers and a first byte go out, the rest never comes: the download is in flight.
         res.writeHead(200, { 'content-length': 4 });
@@ -44,6 +47,10 @@ describe('assets.download aborted mid-way', () => {
         return;
       }
       if (u.pathname === DS) return json(200, { kind: 'Dataset', workspaceId: ORG, datasetId: `${ORG}_ds1`, name: 'd', statistic: { assetTotal: 6 } });
+      if (u.pathname === '/workspaces/org9/datasets/org9_long') return json(200, { kind: 'Dataset', workspaceId: ORG, datasetId: `${ORG}_long`, name: 'l', statistic: { assetTotal: 1 } });
+      if (u.pathname === '/workspaces/org9/datasets/org9_long/assets') {
+        return json(200, { items: [{ ...asset(0), datasetId: `${ORG}_long`, filename: LONG_NAME, contents: { asset: { url: `${url}/bytes/long`, expiry: Date.now() + 60_000 } } }], nextPage: null, prevPage: null });
+      }
       if (u.pathname === `${DS}/assets`) {
         if (!u.searchParams.get('p')) return json(200, { items: [0, 1, 2].map(asset), nextPage: 'p2', prevPage: null });
         // The second page is asked for while the first page's downloads are running: stop now.
@@ -81,6 +88,16 @@ describe('assets.download aborted mid-way', () => {
     } finally {
       process.off('unhandledRejection', onUnhandled);
     }
+  });
+
+  it('a file name near the 255-byte limit is downloaded (its temporary name is cut to fit)', async () => {
+    const client = new Client({ secretKey: KEY, organizationId: ORG, endpoint: url });
+    const save = path.join(work, 'long');
+    const r = await client.assets.download({ datasetId: 'long', saveDir: save, showProgress: false });
+    expect(r.failures).toEqual([]);
+    expect(r.downloaded).toBe(1);
+    expect(fs.readFileSync(path.join(save, 'long', LONG_NAME), 'utf8')).toBe('long');
+    expect(fs.readdirSync(path.join(save, 'long'))).toEqual([LONG_NAME]);
   });
 
   it('a concurrency below 1 is refused', async () => {

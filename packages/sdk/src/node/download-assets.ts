@@ -89,7 +89,8 @@ export async function downloadAssets(assets: Assets, datasets: Datasets, config:
     }
     const url = a.contents?.asset?.url;
     if (!url) return fail(a, 'NO_URL', 'the server gave no download URL');
-    const temp = path.join(dir, `.${a.filename}.${randomBytes(4).toString('hex')}.part`);
+    // Cut so the temporary name stays within the 255 bytes a file name may have (the real one may use them all).
+    const temp = path.join(dir, `.${Buffer.from(a.filename).subarray(0, 200).toString('utf8')}.${randomBytes(4).toString('hex')}.part`);
     try {
       const out = await getToFile({ agent, url, file: temp, config, maxRetries: config.maxRetries, signal: o.signal });
       if (!out.ok) return fail(a, out.status === undefined ? 'ENETWORK' : `HTTP_${out.status}`, out.message);
