@@ -180,11 +180,17 @@ export async function uploadAssets(
   let succeeded = 0;
   let errored = 0;
 
+  // The first batch that fails stops the others (queued ones never announce a session) and the
+  // call rejects only once all have stopped, so nothing runs on after it against a closed agent.
+  const stop = new AbortController();
+  const signal = o.signal ? AbortSignal.any([o.signal, stop.signal]) : stop.signal;
+  let failure: { err: unknown } | undefined;
+
   const runBatch = async (batch: typeof files, index: number) => {
     const hashed: Hashed[] = await Promise.all(
       batch.map((f) =>
         hashLimiter.run(async () => {
-          if (o.signal?.aborted) throw o.signal.reason;
+          if (signal.aborted) throw signal.reason;
           const buf = buffers.pop() ?? Buffer.allocUnsafe(1024 * 1024);
           try {
             const { crc, size } = await crc32cOfFile(f.path, buf);
@@ -202,7 +208,7 @@ export async function uploadAssets(
       files: hashed.map((f) => ({ filename: f.filename, mime: f.mime, size: f.size, crc32c: f.crc })),
       failureMode,
       onAssetOverwritten: retention as ResourceRetentionMode,
-      signal: o.signal,
+      signal,
     });
     progress.sessionsCreated++;
     const byName = new Map<string, Hashed>();
@@ -231,7 +237,7 @@ export async function uploadAssets(
           }
           const out = await putFile({
             agent, url: a.upload.url, method: a.upload.method, headers: a.upload.headers, file: f.path, size: f.size,
-            config, maxRetries, signal: o.signal,
+            config, maxRetries, signal,
           });
           if (out.ok) {
             sentOk++;
@@ -255,7 +261,7 @@ export async function uploadAssets(
     // waiting would block for that long, so such a session is reported as it stands.
     if (o.waitUntilDone !== false && undelivered.length === 0) {
       progress.phase = 'waiting';
-      session = await assets.waitUntilDone({ datasetId: o.datasetId, assetIngestionSessionId: created.assetIngestionSessionId, signal: o.signal });
+      session = await assets.waitUntilDone({ datasetId: o.datasetId, assetIngestionSessionId: created.assetIngestionSessionId, signal });
       progress.sessionsFinished++;
       progress.failedFiles += notSent.length;
       const p = session.status.progressCount;
@@ -282,7 +288,22 @@ export async function uploadAssets(
 
   try {
     const sessionLimiter = new Limiter(parallelSessions);
-    await Promise.all(batches.map((b, i) => sessionLimiter.run(() => runBatch(b, i))));
+    await Promise.all(
+      batches.map((b, i) =>
+        sessionLimiter
+          .run(() => {
+            if (signal.aborted) throw signal.reason;
+            return runBatch(b, i);
+          })
+          .catch((err: unknown) => {
+            if (!failure) {
+              failure = { err };
+              stop.abort(err);
+            }
+          }),
+      ),
+    );
+    if (failure) throw failure.err;
   } finally {
     await agent.close().catch(() => undefined);
     progress.phase = 'done';
