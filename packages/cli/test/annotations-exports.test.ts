@@ -79,6 +79,22 @@ describe('vireo annotations', { timeout: 300_000 }, () => {
     const after = JSON.parse((await run(['datasets', 'get', dataset, '--json'], server.authEnv)).stdout).statistic.annotationTotal;
     expect(after).toBe(before);
   });
+
+  it('with --on-bad-annotation Warn imports the good lines, reports the bad one and exits 0', async () => {
+    const before = JSON.parse((await run(['datasets', 'get', dataset, '--json'], server.authEnv)).stdout).statistic.annotationTotal;
+    const file = path.join(tempDir(), 'partly-bad.jsonl');
+    fs.writeFileSync(file, `${line('heron-0.png', 'a grey heron', 'a grey heron')}\n${line('missing.png', 'a ghost', 'a ghost')}\n`);
+    const up = await run(['annotations', 'upload', dataset, file, '--on-bad-annotation', 'Warn'], server.authEnv);
+    expect(up.status, up.stderr).toBe(0);
+    expect(up.stdout).toMatch(/Result:\s+imported/);
+    expect(up.stdout).toMatch(/partly-bad\.jsonl\s+2\s+AssetNotFound/);
+    const after = JSON.parse((await run(['datasets', 'get', dataset, '--json'], server.authEnv)).stdout).statistic.annotationTotal;
+    expect(after).toBeGreaterThan(before);
+
+    const usage = await run(['annotations', 'upload', dataset, file, '--on-bad-annotation', 'Ignore'], server.authEnv);
+    expect(usage.status).toBe(2);
+    expect(usage.stderr).toMatch(/Warn.*RejectFile.*RejectSession/);
+  });
 });
 
 describe('vireo export / download', { timeout: 300_000 }, () => {

@@ -1,7 +1,7 @@
 // One API call: headers, a time limit per attempt, retries with backoff, and the error mapping of
 // spec §7. fetch only, so it runs in browsers too.
 import type { ResolvedConfig } from './config.js';
-import { errorForStatus, messageFromBody, ViError, ViNetworkError, ViOperationError, ViRateLimitError, ViTimeoutError } from './errors.js';
+import { errorForStatus, messageFromBody, ViNetworkError, ViOperationError, ViRateLimitError, ViTimeoutError } from './errors.js';
 import { backoffMs, RETRYABLE_STATUS, retryAfterMs, sleep } from './retry.js';
 
 export type QueryValue = string | number | boolean | null | undefined;
@@ -120,4 +120,3 @@ export function describe(err: unknown): string {
   return String(err);
 }
 
-export const isViError = (e: unknown): e is ViError => e instanceof ViError;

@@ -11,7 +11,7 @@ import path from 'node:path';
 import yazl from 'yazl';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../../server/test/support/dialects.js';
-import { Client, DatasetDownloadResult, DatasetExport, ViNotFoundError, ViOperationError } from '../src/node/index.js';
+import { Client, DatasetDownloadResult, DatasetExport, ViInvalidParameterError, ViNotFoundError, ViOperationError } from '../src/node/index.js';
 
 const KEY = `dtvi_${'k'.repeat(98)}`;
 const ORG = 'org7';
@@ -72,6 +72,14 @@ describe('dataset exports and datasets.download', () => {
         const range = req.headers.range;
         res.setHeader('accept-ranges', 'bytes');
         if (req.method === 'HEAD') return res.writeHead(200, { 'content-length': body.length }).end();
+        if (u.pathname.includes('broken') && range) {
+          // The first range never comes; every other one is refused.
+          if (range.startsWith('bytes=0-')) {
+            heldRanges.push(new Promise((closed) => req.on('close', () => closed(true))));
+            return;
+          }
+          return res.writeHead(404).end('gone');
+        }
         if (!range) return res.writeHead(200, { 'content-length': body.length }).end(body);
         ranges.push(range);
         const [, s, e] = /bytes=(\d+)-(\d+)/.exec(range)!;
@@ -107,6 +115,8 @@ describe('dataset exports and datasets.download', () => {
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
   let evil: Buffer = Buffer.alloc(0);
+  /** Each resolves when the client gave up on that held range. */
+  const heldRanges: Array<Promise<boolean>> = [];
   const imageA = crypto.randomBytes(3000);
   afterAll(async () => {
     server.closeAllConnections();
@@ -165,6 +175,30 @@ describe('dataset exports and datasets.download', () => {
     const replaced = await c.getDataset({ datasetId: 'ds1', datasetExportId: 'exp1', savePath: save, overwrite: true, showProgress: false });
     expect(replaced.downloaded).toBe(true);
     expect(fs.readFileSync(path.join(save, 'ds1/training/images/a.jpg'))).toEqual(imageA);
+  });
+
+  it('a failed range stops the other ranged GETs instead of leaving them running', async () => {
+    const save = path.join(work, 'broken');
+    const err = await client()
+      .datasets.download({ datasetId: 'ds1', datasetExportId: 'broken', saveDir: save, chunkSizeBytes: 1024, concurrency: 4, showProgress: false })
+      .catch((e: unknown) => e);
+    // Before, the call never returned: closing the agent waited for the range that never comes.
+    expect(err).toBeInstanceOf(ViOperationError);
+    expect(String((err as Error).message)).toMatch(/bytes \d+-\d+ of the export archive failed/);
+    expect(heldRanges.length).toBe(1);
+    expect(await heldRanges[0]).toBe(true); // the held GET was aborted, not left running
+    expect(fs.readdirSync(save)).toEqual([]);
+  });
+
+  it('a chunk size or concurrency below 1 is refused before any export is made', async () => {
+    const c = client();
+    const before = exportsMade.length;
+    const save = path.join(work, 'bad-options');
+    // chunkSizeBytes 0 used to split the archive into ranges forever (the process ran out of memory).
+    await expect(c.datasets.download({ datasetId: 'ds1', saveDir: save, chunkSizeBytes: 0, showProgress: false })).rejects.toThrow(/chunkSizeBytes must be a positive integer/);
+    await expect(c.datasets.download({ datasetId: 'ds1', saveDir: save, concurrency: 0, showProgress: false })).rejects.toBeInstanceOf(ViInvalidParameterError);
+    expect(exportsMade.length).toBe(before);
+    expect(fs.existsSync(save)).toBe(false);
   });
 
   it('an archive entry that would land outside the folder is refused, and nothing is left behind', async () => {

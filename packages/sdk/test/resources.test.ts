@@ -223,6 +223,34 @@ describeEachDialect('@vireo/sdk resources', (dialect) => {
     expect(all).toHaveLength(12);
   });
 
+  it('a batch that fails stops the batches queued after it before the call rejects', async () => {
+    const ds = await client.datasets.create({ name: 'stop' });
+    const dir = path.join(work, 'stop');
+    const files = await writeImages(dir, 3, 8);
+    const events: UploadProgress[] = [];
+    let rejected = false;
+    let late = 0;
+    const err = await client.assets
+      .upload({
+        datasetId: ds.datasetId, paths: dir, batchSize: 1, parallelSessions: 1, showProgress: false,
+        onProgress: (p) => {
+          events.push(p);
+          if (rejected) late++;
+          // The first file disappears after the scan: its batch fails while hashing it.
+          if (p.phase === 'uploading' && fs.existsSync(files[0]!)) fs.rmSync(files[0]!);
+        },
+      })
+      .catch((e: unknown) => e);
+    rejected = true;
+    expect((err as NodeJS.ErrnoException).code).toBe('ENOENT');
+    // The two queued batches never announced a session, and nothing reported progress afterwards
+    // (before, they went on after the rejection against a closed agent).
+    await client.datasets.get({ datasetId: ds.datasetId });
+    expect(events.map((e) => e.sessionsCreated).every((n) => n === 0)).toBe(true);
+    expect(late).toBe(0);
+    expect(events.at(-1)!.phase).toBe('done');
+  });
+
   it('ViFileTooLargeError before any byte is sent', async () => {
     const ds = await client.datasets.create({ name: 'big' });
     const dir = path.join(work, 'big');

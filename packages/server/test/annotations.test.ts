@@ -241,6 +241,19 @@ describeEachDialect('annotation import', (dialect) => {
     expect(malformed.json.status.annotations.statusCount).toEqual({ Imported: 2 });
   });
 
+  it('onBadFile Warn: a file found malformed after whole batches were read is skipped entirely', async () => {
+    const { ds, ids } = await dataset();
+    // More than one batch (500 entries) of good elements, then a syntax error.
+    const good = Array.from({ length: 600 }, () => JSON.stringify(catLine())).join(',');
+    const r = await importAnnotations(s, ds, [{ name: 'long-broken.json', bytes: Buffer.from(`[${good}, {"a": `) }, { name: 'fine.jsonl', bytes: jsonl([catLine()]) }], {
+      onBadFile: 'Warn',
+    });
+    expect(r.json.status.problems.map((p: any) => p.reason)).toEqual(['MalformedFile']);
+    expect(r.json.status.files.statusCount).toEqual({ Imported: 1, Skipped: 1 });
+    expect(r.json.status.annotations.statusCount).toEqual({ Imported: 2 });
+    expect(await allAnnotations(ds, ids['cat.jpg']!)).toHaveLength(2);
+  });
+
   it('onOverwritten: Warn replaces the annotation with the same id, RejectFile and RejectSession keep it', async () => {
     const { ds, ids } = await dataset();
     await importAnnotations(s, ds, [{ name: 'v1.jsonl', bytes: jsonl([catLine('same')]) }]);

@@ -210,6 +210,13 @@ describeEachDialect('asset flows', (dialect) => {
     const cached = await fetch(url, { headers: { 'if-none-match': etag } });
     expect(cached.status).toBe(304);
     await cached.arrayBuffer();
+    // A list of tags, compared weakly (as caches send them), also matches; another tag does not.
+    const listed = await fetch(url, { headers: { 'if-none-match': `"other", W/${etag}` } });
+    expect(listed.status).toBe(304);
+    await listed.arrayBuffer();
+    const other = await fetch(url, { headers: { 'if-none-match': '"other"' } });
+    expect(other.status).toBe(200);
+    expect(Buffer.from(await other.arrayBuffer()).equals(f.bytes)).toBe(true);
   });
 
   it('dataset statistic counts real asset and annotation rows', async () => {

@@ -297,6 +297,42 @@ describeEachDialect('twelvelabs multipart uploads (twelvelabs-js 1.3.4)', (diale
     expect(missing).toEqual({ statusCode: 404, body: { code: 'resource_not_exist', message: 'Multipart upload no-such-upload does not exist' } });
   });
 
+  it('a part file longer than recorded fails the assembly without leaving the part open', async () => {
+    const video = paddedMp4(100_000);
+    const created = await client.multipartUpload.create({ filename: 'grown.mp4', type: 'video', totalSize: video.length });
+    const uploadId = created.uploadId!;
+    const chunk = (i: number) => video.subarray((i - 1) * CHUNK, Math.min(i * CHUNK, video.length));
+    const proofs = [];
+    for (const u of created.uploadUrls!) {
+      const r = await put(u.url!, chunk(u.chunkIndex!));
+      expect(r.status).toBe(200);
+      proofs.push({ chunkIndex: u.chunkIndex!, proof: r.headers.get('etag')!.replace(/"/g, ''), proofType: 'etag' as const, chunkSize: chunk(u.chunkIndex!).length });
+    }
+    // The first part grows on disk (damage): assembling reads more bytes than announced and stops
+    // while that file is still being read.
+    const partDir = path.join(s.dataDir, 'multipart', uploadId);
+    const first = fs.readdirSync(partDir).find((f) => f.startsWith('1.'))!;
+    fs.appendFileSync(path.join(partDir, first), Buffer.alloc(3 * 1024 * 1024));
+    await client.multipartUpload.reportChunkBatch(uploadId, { completedChunks: proofs });
+    const status = await waitFor(async () => {
+      const r = await statusJson(uploadId);
+      return r.status === 'failed' ? r : undefined;
+    }, 'the assembly to fail');
+    expect(status.error).toMatch(/^Assembling the uploaded chunks failed/);
+    // No descriptor of this process still points at a part of the upload (the server runs in it).
+    const open = fs
+      .readdirSync('/proc/self/fd')
+      .map((fd) => {
+        try {
+          return fs.readlinkSync(`/proc/self/fd/${fd}`);
+        } catch {
+          return '';
+        }
+      })
+      .filter((target) => target.includes(partDir));
+    expect(open).toEqual([]);
+  });
+
   it('expires an abandoned upload: its asset fails, its parts are removed, its URLs answer 403', async () => {
     const bytes = paddedMp4(150_000);
     const created = await client.multipartUpload.create({ filename: 'abandoned.mp4', type: 'video', totalSize: bytes.length });
@@ -331,6 +367,39 @@ describeEachDialect('twelvelabs multipart uploads (twelvelabs-js 1.3.4)', (diale
     expect(await store.db.selectFrom('multipart_chunks').select('idx').where('upload_id', '=', uploadId).execute()).toEqual([]);
     expect((await statusOf(client.multipartUpload.getStatus(uploadId))).statusCode).toBe(404);
     expect(((await client.assets.retrieve(created.assetId!)) as any).status).toBe('failed');
+  });
+
+  it('an assembly run again after the bytes were attached (a crash before it was recorded) keeps the upload completed', async () => {
+    const video = paddedMp4(100_000);
+    const chunk = (i: number) => video.subarray((i - 1) * CHUNK, Math.min(i * CHUNK, video.length));
+    const created = await client.multipartUpload.create({ filename: 'rerun.mp4', type: 'video', totalSize: video.length });
+    const uploadId = created.uploadId!;
+    const completedChunks = [];
+    for (const u of created.uploadUrls!) {
+      const etag = (await put(u.url!, chunk(u.chunkIndex!))).headers.get('etag')!.replace(/"/g, '');
+      completedChunks.push({ chunkIndex: u.chunkIndex!, proof: etag, proofType: 'etag' as const, chunkSize: chunk(u.chunkIndex!).length });
+    }
+    await client.multipartUpload.reportChunkBatch(uploadId, { completedChunks });
+    expect((await ready(created.assetId!)).status).toBe('ready');
+    await waitFor(async () => (partFiles(uploadId) === undefined ? true : undefined), 'the parts to be removed');
+
+    // The state a crash right after attaching leaves: assembly not recorded, its job run again.
+    await store.db.updateTable('multipart_uploads').set({ assembled_at: null, parts_removed_at: null }).where('id', '=', uploadId).execute();
+    const now = Date.now();
+    const jobId = `rerun${crypto.randomBytes(8).toString('hex')}`;
+    await store.db
+      .insertInto('jobs')
+      .values({ id: jobId, kind: 'multipart.assemble', payload: JSON.stringify({ uploadId }), status: 'queued', priority: 0, run_at: now, attempts: 0, max_attempts: 1, lease_owner: null, lease_expires_at: null, last_error: null, unique_key: null, created_at: now, updated_at: now })
+      .execute();
+    const job = await waitFor(async () => {
+      const j = await store.db.selectFrom('jobs').select(['status', 'last_error']).where('id', '=', jobId).executeTakeFirstOrThrow();
+      return j.status === 'done' || j.status === 'failed' ? j : undefined;
+    }, 'the assembly job to run again');
+    expect(job).toEqual({ status: 'done', last_error: null });
+    const upload = await store.db.selectFrom('multipart_uploads').selectAll().where('id', '=', uploadId).executeTakeFirstOrThrow();
+    expect(upload).toMatchObject({ status: 'completed', error: null });
+    expect(upload.assembled_at).not.toBeNull();
+    expect(((await client.assets.retrieve(created.assetId!)) as any).status).toBe('ready');
   });
 });
 

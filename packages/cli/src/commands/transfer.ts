@@ -20,6 +20,8 @@ interface ImportProblem {
 }
 
 const FAILURE_MODES = ['FailAfterOne', 'FailAfterAll'] as const;
+const FAILURE_POLICIES = ['Warn', 'RejectFile', 'RejectSession'] as const;
+type FailurePolicy = (typeof FAILURE_POLICIES)[number];
 const RETENTION = ['RemoveLinkedResource', 'KeepLinkedResources'] as const;
 
 type ProgressOpts = { progress?: boolean };
@@ -154,9 +156,13 @@ export function registerAnnotationUpload(annotations: Command): void {
     serverCommand(annotations, 'upload <dataset> <paths...>', 'Import annotation files (.jsonl / .json, or folders of them) into a dataset', [
       'vireo annotations upload 0f3c… ./annotations.jsonl',
       'vireo annotations upload 0f3c… ./labels/ --no-wait',
+      'vireo annotations upload 0f3c… ./annotations.jsonl --on-bad-annotation Warn',
     ]),
   )
     .option('--no-wait', 'return once the files are sent, without waiting for the import')
+    .option('--on-bad-annotation <policy>', 'a bad line: Warn (skip it) | RejectFile | RejectSession (default: nothing is imported)', oneOf(FAILURE_POLICIES))
+    .option('--on-bad-file <policy>', 'a file with a wrong size or checksum, or unreadable: Warn | RejectFile | RejectSession (default)', oneOf(FAILURE_POLICIES))
+    .option('--on-overwritten <policy>', 'a line whose id already exists: Warn (replace it) | RejectFile | RejectSession (default)', oneOf(FAILURE_POLICIES))
     .addHelpText(
       'after',
       `
@@ -164,49 +170,56 @@ Lines match assets by file name: the export line schema (docs/annotations.md) or
 {"asset_id": "cat.jpg", "caption": "…", "grounded_phrases": [{"phrase": "…", "bbox": [x1, y1, x2, y2]}]}.
 `,
     )
-    .action(async (datasetId: string, paths: string[], opts: ServerOpts & ProgressOpts & { wait: boolean }) => {
-      const client = clientFrom(opts);
-      const ref = { datasetId, annotationImportSessionId: '' };
-      const session = await interruptible(async (signal) => {
-        const sent = await client.annotations.upload({
-          datasetId,
-          paths: paths.map((p) => path.resolve(p)),
-          waitUntilDone: false,
-          showProgress: opts.progress,
-          signal,
-        });
-        ref.annotationImportSessionId = sent.annotationImportSessionId;
-        if (!opts.wait) return sent;
-        try {
-          return await client.annotations.waitUntilDone({ ...ref, signal });
-        } catch (err) {
-          // A rejected import: read the session once more for the server's reasons (line by line).
-          if (!(err instanceof ViOperationError)) throw err;
-          return client.annotations.getImportSession(ref);
+    .action(
+      async (
+        datasetId: string,
+        paths: string[],
+        opts: ServerOpts & ProgressOpts & { wait: boolean; onBadAnnotation?: FailurePolicy; onBadFile?: FailurePolicy; onOverwritten?: FailurePolicy },
+      ) => {
+        const client = clientFrom(opts);
+        const ref = { datasetId, annotationImportSessionId: '' };
+        const session = await interruptible(async (signal) => {
+          const sent = await client.annotations.upload({
+            datasetId,
+            paths: paths.map((p) => path.resolve(p)),
+            waitUntilDone: false,
+            failurePolicies: { onBadAnnotation: opts.onBadAnnotation, onBadFile: opts.onBadFile, onOverwritten: opts.onOverwritten },
+            showProgress: opts.progress,
+            signal,
+          });
+          ref.annotationImportSessionId = sent.annotationImportSessionId;
+          if (!opts.wait) return sent;
+          try {
+            return await client.annotations.waitUntilDone({ ...ref, signal });
+          } catch (err) {
+            // A rejected import: read the session once more for the server's reasons (line by line).
+            if (!(err instanceof ViOperationError)) throw err;
+            return client.annotations.getImportSession(ref);
+          }
+        }, 'The import was cancelled and changes nothing; run the same command again.');
+        const status = session.status as typeof session.status & { problems?: ImportProblem[]; problemCount?: number };
+        const failed = status.conditions.find((c) => c.status === 'FailedReach') as { condition: string; message?: string | null } | undefined;
+        const problems = status.problems ?? [];
+        const rejectedFiles = status.files.statusCount.Rejected ?? 0;
+        if (opts.json) printJson(session);
+        else {
+          const f = status.files;
+          printFields([
+            ['Import session', session.annotationImportSessionId],
+            ['Result', failed ? `rejected, nothing imported${failed.message ? ` (${failed.message})` : ''}` : session.isDone ? 'imported' : 'still importing'],
+            ['Files processed', String(f.pageCount)],
+            ['Size', formatBytes(f.totalSizeBytes)],
+            ['Annotations', String(session.annotationsImported)],
+            ['Problems', String(status.problemCount ?? problems.length)],
+          ]);
+          if (problems.length > 0) {
+            process.stdout.write('\n');
+            printTable(['FILE', 'LINE', 'REASON', 'MESSAGE'], problems.map((p) => [p.file, p.line === null ? '-' : String(p.line), p.reason, p.message]));
+          }
         }
-      }, 'The import was cancelled and changes nothing; run the same command again.');
-      const status = session.status as typeof session.status & { problems?: ImportProblem[]; problemCount?: number };
-      const failed = status.conditions.find((c) => c.status === 'FailedReach') as { condition: string; message?: string | null } | undefined;
-      const problems = status.problems ?? [];
-      const rejectedFiles = status.files.statusCount.Rejected ?? 0;
-      if (opts.json) printJson(session);
-      else {
-        const f = status.files;
-        printFields([
-          ['Import session', session.annotationImportSessionId],
-          ['Result', failed ? `rejected, nothing imported${failed.message ? ` (${failed.message})` : ''}` : session.isDone ? 'imported' : 'still importing'],
-          ['Files processed', String(f.pageCount)],
-          ['Size', formatBytes(f.totalSizeBytes)],
-          ['Annotations', String(session.annotationsImported)],
-          ['Problems', String(status.problemCount ?? problems.length)],
-        ]);
-        if (problems.length > 0) {
-          process.stdout.write('\n');
-          printTable(['FILE', 'LINE', 'REASON', 'MESSAGE'], problems.map((p) => [p.file, p.line === null ? '-' : String(p.line), p.reason, p.message]));
-        }
-      }
-      if (failed || rejectedFiles > 0) process.exitCode = EXIT.failed;
-    });
+        if (failed || rejectedFiles > 0) process.exitCode = EXIT.failed;
+      },
+    );
 }
 
 export function registerDatasetDownload(program: Command): void {

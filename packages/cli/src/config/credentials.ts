@@ -1,13 +1,11 @@
 // Which endpoint, organization and key a command uses: flags win over the environment (the
 // variables the Python SDK reads), which wins over the stored `vireo login`.
 import type { Command } from 'commander';
+import { ENV } from '@vireo/sdk';
 import { readLogin } from './login-store.js';
 
-export const ENV = {
-  secretKey: 'DATATURE_VI_SECRET_KEY',
-  organizationId: 'DATATURE_VI_ORGANIZATION_ID',
-  endpoint: 'DATATURE_VI_API_ENDPOINT',
-} as const;
+// The variable names the SDK reads: one definition, so the CLI and the SDK cannot disagree.
+export { ENV };
 
 export interface CredentialFlags {
   endpoint?: string;

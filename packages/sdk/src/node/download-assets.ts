@@ -9,7 +9,7 @@ import type { Asset } from '../models.js';
 import type { Assets } from '../resources/assets.js';
 import { checkId } from '../resources/base.js';
 import type { Datasets } from '../resources/datasets.js';
-import { Limiter } from './files.js';
+import { Limiter, positiveOption } from './files.js';
 import { progressBar } from './progress.js';
 import { getToFile, newAgent } from './transfer.js';
 
@@ -60,6 +60,7 @@ export function isSafeFilename(name: string): boolean {
 
 export async function downloadAssets(assets: Assets, datasets: Datasets, config: ResolvedConfig, o: AssetDownloadOptions): Promise<AssetDownloadResult> {
   checkId('datasetId', o.datasetId);
+  const concurrency = positiveOption('concurrency', o.concurrency, 16);
   // The dataset must exist: a clear ViNotFoundError rather than an empty folder.
   const dataset = await datasets.get({ datasetId: o.datasetId });
   const dir = path.resolve(o.saveDir ?? 'assets', o.datasetId);
@@ -72,7 +73,6 @@ export async function downloadAssets(assets: Assets, datasets: Datasets, config:
     bar.update(result.downloaded + result.skipped + result.failed);
     o.onProgress?.({ total: Math.max(result.count, dataset.statistic.assetTotal), downloaded: result.downloaded, skipped: result.skipped, failed: result.failed });
   };
-  const concurrency = o.concurrency ?? 16;
   const agent = newAgent(concurrency, true);
   const limiter = new Limiter(concurrency);
   const fail = (a: Asset, code: string, message: string) => {
@@ -89,7 +89,8 @@ export async function downloadAssets(assets: Assets, datasets: Datasets, config:
     }
     const url = a.contents?.asset?.url;
     if (!url) return fail(a, 'NO_URL', 'the server gave no download URL');
-    const temp = path.join(dir, `.${a.filename}.${randomBytes(4).toString('hex')}.part`);
+    // Cut so the temporary name stays within the 255 bytes a file name may have (the real one may use them all).
+    const temp = path.join(dir, `.${Buffer.from(a.filename).subarray(0, 200).toString('utf8')}.${randomBytes(4).toString('hex')}.part`);
     try {
       const out = await getToFile({ agent, url, file: temp, config, maxRetries: config.maxRetries, signal: o.signal });
       if (!out.ok) return fail(a, out.status === undefined ? 'ENETWORK' : `HTTP_${out.status}`, out.message);
@@ -103,15 +104,26 @@ export async function downloadAssets(assets: Assets, datasets: Datasets, config:
     }
   };
 
+  // Waits for every download of a batch (not just the first failure): none may still be writing
+  // when the agent closes or the call returns.
+  const settle = async (batch: Array<Promise<void>>) => {
+    const failed = (await Promise.allSettled(batch)).find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  };
   const pending: Array<Promise<void>> = [];
   try {
     for await (const a of assets.list({ datasetId: o.datasetId, pagination: { pageSize: 1000 }, contents: true, signal: o.signal }).allItems()) {
       result.count++;
       pending.push(limiter.run(() => one(a)).then(tick));
       // Bound memory on huge datasets: drain finished work between pages' worth of items.
-      if (pending.length >= 4 * concurrency) await Promise.all(pending.splice(0));
+      if (pending.length >= 4 * concurrency) await settle(pending.splice(0));
     }
-    await Promise.all(pending);
+    await settle(pending.splice(0));
+  } catch (err) {
+    // The listing failed or was aborted with downloads in flight: let them end (their rejections
+    // handled) before the agent closes.
+    await Promise.allSettled(pending);
+    throw err;
   } finally {
     await agent.close().catch(() => undefined);
     bar.stop();

@@ -11,6 +11,7 @@ import { ViOperationError } from '../errors.js';
 import type { DatasetExport } from '../models.js';
 import { checkId } from '../resources/base.js';
 import type { Datasets, DatasetExportSettings } from '../resources/datasets.js';
+import { positiveOption } from './files.js';
 import { progressBar } from './progress.js';
 import { getRange, getToFile, headSize, newAgent } from './transfer.js';
 
@@ -67,6 +68,9 @@ export class DatasetDownloadResult {
 
 export async function downloadDataset(datasets: Datasets, config: ResolvedConfig, o: DatasetDownloadOptions): Promise<DatasetDownloadResult> {
   checkId('datasetId', o.datasetId);
+  // Checked before the export is made: a chunk size of 0 would otherwise split the archive forever.
+  const concurrency = positiveOption('concurrency', o.concurrency, 8);
+  const chunkSizeBytes = positiveOption('chunkSizeBytes', o.chunkSizeBytes, 8 * 1024 * 1024);
   const root = path.resolve(o.saveDir ?? 'datasets');
   const target = path.join(root, o.datasetId);
 
@@ -89,7 +93,7 @@ export async function downloadDataset(datasets: Datasets, config: ResolvedConfig
   const zip = path.join(root, `.${o.datasetId}.${tag}.zip`);
   const staging = path.join(root, `.${o.datasetId}.${tag}.partial`);
   try {
-    await fetchArchive(url, zip, config, o);
+    await fetchArchive(url, zip, config, { ...o, concurrency, chunkSizeBytes });
     await extractZip(zip, staging);
     await fs.promises.writeFile(
       path.join(staging, 'metadata.json'),
@@ -114,9 +118,14 @@ async function nonEmptyDir(dir: string): Promise<boolean> {
 }
 
 /** Parallel ranged GETs written at their offsets; one plain GET when the server offers no ranges. */
-async function fetchArchive(url: string, file: string, config: ResolvedConfig, o: DatasetDownloadOptions): Promise<void> {
-  const concurrency = o.concurrency ?? 8;
-  const chunk = o.chunkSizeBytes ?? 8 * 1024 * 1024;
+async function fetchArchive(
+  url: string,
+  file: string,
+  config: ResolvedConfig,
+  o: DatasetDownloadOptions & { concurrency: number; chunkSizeBytes: number },
+): Promise<void> {
+  const concurrency = o.concurrency;
+  const chunk = o.chunkSizeBytes;
   const agent = newAgent(concurrency, true);
   const bar = progressBar(o.showProgress, 'Downloading archive', 'MB');
   try {
@@ -136,16 +145,29 @@ async function fetchArchive(url: string, file: string, config: ResolvedConfig, o
       for (let s = 0; s < size; s += chunk) ranges.push([s, Math.min(size, s + chunk) - 1]);
       let next = 0;
       let done = 0;
+      // The first failure stops the other workers: none may still write into the file (or keep the
+      // agent's close waiting on a request) once this function has given up.
+      const stop = new AbortController();
+      const signal = o.signal ? AbortSignal.any([o.signal, stop.signal]) : stop.signal;
+      let failure: { err: unknown } | undefined;
       const worker = async () => {
-        while (next < ranges.length) {
-          const [start, end] = ranges[next++]!;
-          const out = await getRange({ agent, url, start, end, fh, config, maxRetries: config.maxRetries, signal: o.signal });
-          if (!out.ok) throw new ViOperationError(`Downloading bytes ${start}-${end} of the export archive failed: ${out.message}`, { status: out.status });
-          done += end - start + 1;
-          bar.update(Math.round(done / 1048576));
+        try {
+          while (next < ranges.length && !stop.signal.aborted) {
+            const [start, end] = ranges[next++]!;
+            const out = await getRange({ agent, url, start, end, fh, config, maxRetries: config.maxRetries, signal });
+            if (!out.ok) throw new ViOperationError(`Downloading bytes ${start}-${end} of the export archive failed: ${out.message}`, { status: out.status });
+            done += end - start + 1;
+            bar.update(Math.round(done / 1048576));
+          }
+        } catch (err) {
+          if (!failure) {
+            failure = { err };
+            stop.abort(err);
+          }
         }
       };
       await Promise.all(Array.from({ length: Math.min(concurrency, ranges.length) }, worker));
+      if (failure) throw failure.err;
     } finally {
       await fh.close();
     }

@@ -100,6 +100,13 @@ export function crc32cBase64(crc: number): string {
   return b.toString('base64');
 }
 
+/** An optional positive-integer option: its default when undefined, else a ViInvalidParameterError unless 1 or more. */
+export function positiveOption(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 1) throw new ViInvalidParameterError(`${name} must be a positive integer (got ${value})`);
+  return value;
+}
+
 /** Runs `fn` over items with at most `n` at a time, answers in input order. */
 export async function mapLimit<T, R>(items: readonly T[], n: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
   const out = new Array<R>(items.length);

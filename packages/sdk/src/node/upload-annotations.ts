@@ -2,7 +2,7 @@
 // each to its signed URL → report FilesInserted (or the failure) → wait until processed.
 import { ViUploadError } from '../errors.js';
 import type { AnnotationImportSession } from '../models.js';
-import type { Annotations } from '../resources/annotations.js';
+import type { Annotations, CreateImportSessionOptions } from '../resources/annotations.js';
 import type { ResolvedConfig } from '../config.js';
 import { collectFiles, crc32cBase64, crc32cOfFile } from './files.js';
 import { progressBar } from './progress.js';
@@ -14,6 +14,8 @@ export interface AnnotationUploadOptions {
   paths: string | string[];
   /** Wait until the server processed the files (default true). */
   waitUntilDone?: boolean | undefined;
+  /** What a bad line, a bad file or an existing annotation id does (each defaults to RejectSession). */
+  failurePolicies?: CreateImportSessionOptions['failurePolicies'];
   showProgress?: boolean | undefined;
   signal?: AbortSignal | undefined;
 }
@@ -25,7 +27,7 @@ export async function uploadAnnotations(annotations: Annotations, config: Resolv
   for (const f of found) if (!byName.has(f.filename)) byName.set(f.filename, f);
   if (byName.size === 0) throw new ViUploadError('No annotation files found (folders contribute .json and .jsonl files)');
 
-  const session = await annotations.createImportSession({ datasetId: o.datasetId });
+  const session = await annotations.createImportSession({ datasetId: o.datasetId, failurePolicies: o.failurePolicies });
   const ref = { datasetId: o.datasetId, annotationImportSessionId: session.annotationImportSessionId };
   const bar = progressBar(o.showProgress, 'Uploading annotations');
   const agent = newAgent(8);

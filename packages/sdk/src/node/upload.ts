@@ -10,7 +10,7 @@ import { AssetIngestionSession } from '../models.js';
 import type { Assets } from '../resources/assets.js';
 import type { Datasets } from '../resources/datasets.js';
 import type { Organizations } from '../resources/organizations.js';
-import { ASSET_MIME, collectFiles, crc32cOfFile, Limiter, type LocalFile } from './files.js';
+import { ASSET_MIME, collectFiles, crc32cOfFile, Limiter, mimeOf, positiveOption, type LocalFile } from './files.js';
 import { progressBar } from './progress.js';
 import { newAgent, putFile } from './transfer.js';
 
@@ -123,15 +123,10 @@ export async function uploadAssets(
   if (!['RemoveLinkedResource', 'KeepLinkedResources', 'KeepLinkedResource'].includes(retention)) {
     throw new ViInvalidParameterError(`onAssetOverwritten must be RemoveLinkedResource or KeepLinkedResources (got ${String(retention)})`);
   }
-  const positive = (name: string, v: number | undefined, d: number) => {
-    if (v === undefined) return d;
-    if (!Number.isInteger(v) || v < 1) throw new ViInvalidParameterError(`${name} must be a positive integer (got ${v})`);
-    return v;
-  };
-  const concurrency = positive('concurrency', o.concurrency, 16);
-  const parallelSessions = positive('parallelSessions', o.parallelSessions, 3);
-  const hashConcurrency = positive('hashConcurrency', o.hashConcurrency, 8);
-  let batchSize = positive('batchSize', o.batchSize, 10_000);
+  const concurrency = positiveOption('concurrency', o.concurrency, 16);
+  const parallelSessions = positiveOption('parallelSessions', o.parallelSessions, 3);
+  const hashConcurrency = positiveOption('hashConcurrency', o.hashConcurrency, 8);
+  let batchSize = positiveOption('batchSize', o.batchSize, 10_000);
 
   const progress: UploadProgress = {
     phase: 'scanning', totalFiles: 0, totalBytes: 0, hashedFiles: 0, sentFiles: 0, sentBytes: 0,
@@ -148,8 +143,8 @@ export async function uploadAssets(
   const all = await collectFiles(o.paths, (ext) => ext in ASSET_MIME);
   const files: Array<LocalFile & { mime: string }> = [];
   for (const f of all) {
-    const mime = ASSET_MIME[f.filename.slice(f.filename.lastIndexOf('.')).toLowerCase()];
-    if (mime && f.filename.includes('.')) files.push({ ...f, mime });
+    const mime = mimeOf(f.filename);
+    if (mime) files.push({ ...f, mime });
     else failed.push({ path: f.path, code: 'EBADMIME', message: `not an accepted image extension (${Object.keys(ASSET_MIME).join(' ')})` });
   }
 
@@ -185,11 +180,17 @@ export async function uploadAssets(
   let succeeded = 0;
   let errored = 0;
 
+  // The first batch that fails stops the others (queued ones never announce a session) and the
+  // call rejects only once all have stopped, so nothing runs on after it against a closed agent.
+  const stop = new AbortController();
+  const signal = o.signal ? AbortSignal.any([o.signal, stop.signal]) : stop.signal;
+  let failure: { err: unknown } | undefined;
+
   const runBatch = async (batch: typeof files, index: number) => {
     const hashed: Hashed[] = await Promise.all(
       batch.map((f) =>
         hashLimiter.run(async () => {
-          if (o.signal?.aborted) throw o.signal.reason;
+          if (signal.aborted) throw signal.reason;
           const buf = buffers.pop() ?? Buffer.allocUnsafe(1024 * 1024);
           try {
             const { crc, size } = await crc32cOfFile(f.path, buf);
@@ -207,7 +208,7 @@ export async function uploadAssets(
       files: hashed.map((f) => ({ filename: f.filename, mime: f.mime, size: f.size, crc32c: f.crc })),
       failureMode,
       onAssetOverwritten: retention as ResourceRetentionMode,
-      signal: o.signal,
+      signal,
     });
     progress.sessionsCreated++;
     const byName = new Map<string, Hashed>();
@@ -236,7 +237,7 @@ export async function uploadAssets(
           }
           const out = await putFile({
             agent, url: a.upload.url, method: a.upload.method, headers: a.upload.headers, file: f.path, size: f.size,
-            config, maxRetries, signal: o.signal,
+            config, maxRetries, signal,
           });
           if (out.ok) {
             sentOk++;
@@ -260,7 +261,7 @@ export async function uploadAssets(
     // waiting would block for that long, so such a session is reported as it stands.
     if (o.waitUntilDone !== false && undelivered.length === 0) {
       progress.phase = 'waiting';
-      session = await assets.waitUntilDone({ datasetId: o.datasetId, assetIngestionSessionId: created.assetIngestionSessionId, signal: o.signal });
+      session = await assets.waitUntilDone({ datasetId: o.datasetId, assetIngestionSessionId: created.assetIngestionSessionId, signal });
       progress.sessionsFinished++;
       progress.failedFiles += notSent.length;
       const p = session.status.progressCount;
@@ -287,7 +288,22 @@ export async function uploadAssets(
 
   try {
     const sessionLimiter = new Limiter(parallelSessions);
-    await Promise.all(batches.map((b, i) => sessionLimiter.run(() => runBatch(b, i))));
+    await Promise.all(
+      batches.map((b, i) =>
+        sessionLimiter
+          .run(() => {
+            if (signal.aborted) throw signal.reason;
+            return runBatch(b, i);
+          })
+          .catch((err: unknown) => {
+            if (!failure) {
+              failure = { err };
+              stop.abort(err);
+            }
+          }),
+      ),
+    );
+    if (failure) throw failure.err;
   } finally {
     await agent.close().catch(() => undefined);
     progress.phase = 'done';

@@ -62,7 +62,13 @@ export class FsBlobStore implements BlobStore {
   async stageBuffer(bytes: Buffer): Promise<StagedObject> {
     const key = this.newKey();
     this.staged.set(key, undefined);
-    await fs.promises.writeFile(this.stagedPath(key), bytes);
+    try {
+      await fs.promises.writeFile(this.stagedPath(key), bytes);
+    } catch (err) {
+      // The caller never learns the key: remove the partial file (and the entry) here.
+      await this.discardStaged(key);
+      throw err;
+    }
     return {
       key,
       size: bytes.length,

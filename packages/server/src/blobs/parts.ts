@@ -65,7 +65,10 @@ export class FsPartStore implements PartStore {
       });
       if (got !== size) throw new PartSizeError(size, got);
     } catch (err) {
+      // Wait until the stream has closed: destroyed while its open() is still under way, it
+      // creates the file after an rm() issued at once, which would leave the part behind.
       out.destroy();
+      if (!out.closed) await new Promise<void>((resolve) => out.once('close', () => resolve()));
       await fs.promises.rm(file, { force: true });
       throw err;
     }

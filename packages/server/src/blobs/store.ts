@@ -43,7 +43,9 @@ export interface ByteRange {
 export interface BlobStore {
   /**
    * Streams `input` into a new staging object while measuring size, CRC32C and SHA-256. Nothing is
-   * left behind when it throws (limit exceeded, input aborted, disk error).
+   * left behind when it throws (limit exceeded, input aborted, disk error). It never destroys
+   * `input` (an HTTP request must stay answerable): when it throws, a caller that owns a stream
+   * of its own (files, archives) destroys it.
    *
    * Each chunk is done with when its 'data' event returns (no reference to it is kept), so a
    * producer that sees its chunk consumed synchronously may reuse the chunk's memory.

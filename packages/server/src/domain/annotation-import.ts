@@ -5,7 +5,8 @@
 // rejected session changes nothing. Row formats: store/annotation-imports.ts, store/annotations.ts.
 import type { Readable } from 'node:stream';
 import { StageLimitError } from '../blobs/store.js';
-import { claimBlob } from '../store/blobs.js';
+import { claimBlobWaiting } from './blob-gc.js';
+import { touchBlob } from '../store/blobs.js';
 import * as store from '../store/annotation-imports.js';
 import type { ImportFileRow, ImportProblemRow, ImportSessionRow } from '../store/annotation-imports.js';
 import { lockAssets } from '../store/assets.js';
@@ -228,10 +229,7 @@ export async function receiveImportFile(svc: AssetServices, session: ImportSessi
     throw err;
   }
   try {
-    for (let attempt = 0; !(await claimBlob(ctx.db, staged.sha256, staged.size, ctx.now())); attempt++) {
-      if (attempt >= 200) throw new AppError('Unavailable', 'The storage is busy removing the same content; retry the upload');
-      await new Promise((r) => setTimeout(r, 25));
-    }
+    await claimBlobWaiting(svc, staged.sha256, staged.size);
     await blobs.promote(staged.key, staged.sha256);
   } finally {
     await blobs.discardStaged(staged.key);
@@ -242,6 +240,8 @@ export async function receiveImportFile(svc: AssetServices, session: ImportSessi
     const current = await store.lockImportSession(trx, ctx.dialect, session.id);
     if (!current) throw notFound('Annotation import session', session.id);
     assertTakingFiles(current, now);
+    // The claim protects the bytes only for the collector's grace period; the file row does from the commit on.
+    if (!(await touchBlob(trx, staged.sha256, now))) throw new AppError('Unavailable', 'The stored bytes were collected; retry the upload');
     const latest = await store.findImportFile(trx, session.id, file.idx);
     if (latest?.sha256 && latest.sha256 !== staged.sha256) released.push(latest.sha256);
     await store.updateImportFile(trx, session.id, file.idx, {
@@ -382,6 +382,8 @@ export async function processImport(svc: AssetServices, sessionId: string, signa
       await store.clearStaging(ctx.db, sessionId, file.idx);
       results.push({ idx: file.idx, state: 'rejected', problem: outcome.problem });
     } else if (outcome.kind === 'skip') {
+      // A file found malformed part way may have staged whole batches already: none of it counts.
+      await store.clearStaging(ctx.db, sessionId, file.idx);
       results.push({ idx: file.idx, state: 'skipped', problem: outcome.problem });
     } else {
       results.push({ idx: file.idx, state: 'parsed', problem: outcome.problem });

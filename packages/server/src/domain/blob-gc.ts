@@ -1,9 +1,23 @@
 // Blob collection. An upload claims a blob row (touched_at = now) before it relies on the file; the
-// collector takes a blob only when no asset or thumbnail references it and no upload touched it
-// within the grace period, marks it 'deleting' (uploads of the same content then wait), removes
-// the file, then the row. A collector that dies midway leaves a 'deleting' row the sweep finishes.
-import { blobState, collectableBlobs, deleteBlobRow, markBlobDeleting } from '../store/blobs.js';
+// collector takes a blob only when nothing references it (asset bytes or thumbnail, annotation
+// import file, export archive: see store/blobs.ts) and no upload touched it within the grace
+// period, marks it 'deleting' (uploads of the same content then wait), removes the file, then the
+// row. A collector that dies midway leaves a 'deleting' row the sweep finishes.
+import { blobState, claimBlob, collectableBlobs, deleteBlobRow, markBlobDeleting } from '../store/blobs.js';
 import type { AssetServices } from './asset-services.js';
+import { AppError } from './errors.js';
+
+/**
+ * Claims the blob before its file is relied on (promoted onto, referenced). While the collector is
+ * removing the same content the claim fails: waits for it, up to about 5 s, then answers Unavailable.
+ */
+export async function claimBlobWaiting(svc: AssetServices, sha256: string, size: number): Promise<void> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    if (await svc.commits.run((trx) => claimBlob(trx, sha256, size, svc.ctx.now()))) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new AppError('Unavailable', 'The storage is busy removing the same content; retry in a moment');
+}
 
 /** Collects those of `sha256s` that nothing uses any more; returns how many went. */
 export async function collectBlobs(svc: AssetServices, sha256s: string[], signal?: AbortSignal): Promise<number> {

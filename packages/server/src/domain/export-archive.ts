@@ -9,7 +9,7 @@ import crypto from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { EntryData } from 'zip-stream';
 import { PermanentJobError } from '../jobs/worker.js';
-import { claimBlob } from '../store/blobs.js';
+import { claimBlobWaiting } from './blob-gc.js';
 import type { AssetServices } from './asset-services.js';
 import { annotationLines, type LineAnnotation } from './export-lines.js';
 import { BatchedZipStream } from './zip-writer.js';
@@ -59,9 +59,7 @@ export async function buildExport(svc: AssetServices, exportId: string, signal?:
   const splitOf = row.split_ratio === null ? () => 'dump' as Split : await trainingSplit(svc, row.dataset_id, row.split_ratio);
   const staged = await writeArchive(svc, row, splitOf, signal, options);
   try {
-    while (!(await svc.commits.run((trx) => claimBlob(trx, staged.sha256, staged.size, svc.ctx.now())))) {
-      await new Promise((r) => setTimeout(r, 25));
-    }
+    await claimBlobWaiting(svc, staged.sha256, staged.size);
     await svc.blobs.promote(staged.key, staged.sha256);
   } catch (err) {
     await svc.blobs.discardStaged(staged.key);

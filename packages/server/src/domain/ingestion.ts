@@ -5,7 +5,8 @@ import type { Readable } from 'node:stream';
 import { StageLimitError, type StagedObject } from '../blobs/store.js';
 import type { MediaInfo } from '../media/types.js';
 import * as assetStore from '../store/assets.js';
-import { claimBlob, touchBlob } from '../store/blobs.js';
+import { touchBlob } from '../store/blobs.js';
+import { claimBlobWaiting } from './blob-gc.js';
 import type { Trx } from '../store/commit-queue.js';
 import * as store from '../store/ingestion.js';
 import type { IngestionItemRow, IngestionSessionRow } from '../store/ingestion.js';
@@ -246,19 +247,11 @@ export async function ingestStaged(svc: AssetServices, session: IngestionSession
     const { code, message } = inspected.rejection;
     return settleFailure(svc, session, item, code, message, code === 'EBADMIME' ? 'UnsupportedMediaType' : 'ValidationFailed');
   }
-  await claim(svc, staged.sha256, staged.size);
+  await claimBlobWaiting(svc, staged.sha256, staged.size);
   await svc.blobs.promote(staged.key, staged.sha256);
   return settleSuccess(svc, session, item, staged, inspected.info);
 }
 
-/** Claims the blob before relying on it; waits while the collector is removing the same content. */
-async function claim(svc: AssetServices, sha256: string, size: number): Promise<void> {
-  for (let attempt = 0; attempt < 200; attempt++) {
-    if (await svc.commits.run((trx) => claimBlob(trx, sha256, size, svc.ctx.now()))) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new AppError('Unavailable', 'The storage is busy removing the same content; retry the upload');
-}
 
 async function settleSuccess(
   svc: AssetServices,

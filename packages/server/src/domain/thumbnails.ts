@@ -1,10 +1,9 @@
 // Thumbnails (256 px WebP) are made on the first request of an asset's thumbnail URL, stored as a
 // blob and remembered on the asset, so ingestion never waits for them. Content the media module
 // cannot decode (damaged pixels) is remembered as having none.
-import { claimBlob } from '../store/blobs.js';
+import { claimBlobWaiting } from './blob-gc.js';
 import { NO_THUMBNAIL, type AssetRow } from '../store/assets.js';
 import type { AssetServices } from './asset-services.js';
-import { AppError } from './errors.js';
 
 export const THUMBNAIL_SIZE = 256;
 
@@ -36,10 +35,7 @@ async function make(svc: AssetServices, asset: AssetRow): Promise<{ sha256: stri
   const staged = await svc.blobs.stageBuffer(bytes);
   try {
     // The collector may be removing an identical thumbnail of another asset: wait for it, briefly.
-    for (let attempt = 0; !(await svc.commits.run((trx) => claimBlob(trx, staged.sha256, staged.size, svc.ctx.now()))); attempt++) {
-      if (attempt >= 200) throw new AppError('Unavailable', 'The storage is busy removing the same content; retry the request');
-      await new Promise((r) => setTimeout(r, 25));
-    }
+    await claimBlobWaiting(svc, staged.sha256, staged.size);
     await svc.blobs.promote(staged.key, staged.sha256);
   } finally {
     await svc.blobs.discardStaged(staged.key);

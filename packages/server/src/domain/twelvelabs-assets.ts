@@ -11,7 +11,8 @@ import { sniff } from '../media/sniff.js';
 import type { MediaInfo, MediaKind } from '../media/types.js';
 import * as assetStore from '../store/assets.js';
 import type { AssetRow } from '../store/assets.js';
-import { claimBlob, touchBlob } from '../store/blobs.js';
+import { touchBlob } from '../store/blobs.js';
+import { claimBlobWaiting } from './blob-gc.js';
 import type { Trx } from '../store/commit-queue.js';
 import type { AssetServices } from './asset-services.js';
 import type { Principal } from './context.js';
@@ -97,7 +98,7 @@ export async function checkStaged(svc: AssetServices, staged: StagedObject, meth
 export async function createAssetFromStaged(svc: AssetServices, principal: Principal, staged: StagedObject, spec: NewAssetSpec): Promise<AssetRow> {
   const { mime, kind } = await checkStaged(svc, staged, spec.method);
   const datasetId = await ensureMediaLibrary(svc.ctx, principal);
-  await claim(svc, staged.sha256, staged.size);
+  await claimBlobWaiting(svc, staged.sha256, staged.size);
   await svc.blobs.promote(staged.key, staged.sha256);
   const id = newId();
   const now = svc.ctx.now();
@@ -148,7 +149,7 @@ export async function attachStaged(svc: AssetServices, assetId: string, staged: 
       await failAsset(svc, assetId, err.message);
       return false;
     }
-    await claim(svc, staged.sha256, staged.size);
+    await claimBlobWaiting(svc, staged.sha256, staged.size);
     await svc.blobs.promote(staged.key, staged.sha256);
     const attached = await svc.commits.run(async (trx) => {
       const now = svc.ctx.now();
@@ -214,14 +215,17 @@ export async function processAsset(svc: AssetServices, assetId: string): Promise
 /** Marks a still-processing asset failed, with a message for people. */
 export async function failAsset(svc: AssetServices, assetId: string, message: string): Promise<void> {
   const now = svc.ctx.now();
-  await svc.commits.run((trx) =>
-    trx
-      .updateTable('assets')
-      .set((eb) => ({ processing_status: 'failed', processing_error: message.slice(0, 2000), updated_at: now, generation: eb('generation', '+', 1) }))
-      .where('id', '=', assetId)
-      .where('processing_status', '=', 'processing')
-      .execute(),
-  );
+  await svc.commits.run((trx) => markAssetFailed(trx, assetId, message, now));
+}
+
+/** Fails a processing asset inside the caller's transaction (so that what failed it commits with it). */
+export async function markAssetFailed(trx: Trx, assetId: string, message: string, now: number): Promise<void> {
+  await trx
+    .updateTable('assets')
+    .set((eb) => ({ processing_status: 'failed', processing_error: message.slice(0, 2000), updated_at: now, generation: eb('generation', '+', 1) }))
+    .where('id', '=', assetId)
+    .where('processing_status', '=', 'processing')
+    .execute();
 }
 
 function mediaColumns(info: MediaInfo) {
@@ -309,14 +313,6 @@ function uniqueVariant(filename: string, id: string): string {
   return variant.length <= 255 ? variant : `${id}${ext.slice(0, 200)}`;
 }
 
-/** Claims the blob before relying on it; waits while the collector is removing the same content. */
-async function claim(svc: AssetServices, sha256: string, size: number): Promise<void> {
-  for (let attempt = 0; attempt < 200; attempt++) {
-    if (await svc.commits.run((trx) => claimBlob(trx, sha256, size, svc.ctx.now()))) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new AppError('Unavailable', 'The storage is busy removing the same content; retry the upload');
-}
 
 /** A TwelveLabs asset of the organization (in its media library), or 404 resource_not_exist. */
 export async function requireTlAsset(svc: AssetServices, organizationId: string, assetId: string): Promise<AssetRow> {

@@ -7,12 +7,13 @@
 import type { Readable } from 'node:stream';
 import type { TlUploadType } from '@vireo/wire';
 import { PartSizeError, type PartStore } from '../blobs/parts.js';
+import type { StagedObject } from '../blobs/store.js';
 import type { MultipartChunksTable, MultipartUploadsTable } from '../store/schema.js';
 import type { AssetServices } from './asset-services.js';
 import type { Principal } from './context.js';
 import { AppError, invalid } from './errors.js';
 import { newId } from './ids.js';
-import { attachStaged, checkFilename, checkUserMetadata, createPendingAsset, failAsset, type UserMetadata } from './twelvelabs-assets.js';
+import { attachStaged, checkFilename, checkUserMetadata, createPendingAsset, failAsset, hasBytes, markAssetFailed, type UserMetadata } from './twelvelabs-assets.js';
 
 export type UploadRow = MultipartUploadsTable;
 export type ChunkRow = MultipartChunksTable;
@@ -383,6 +384,13 @@ export async function assembleUpload(svc: AssetServices, uploadId: string): Prom
   const parts = partsOf(svc);
   const upload = await findUpload(svc, uploadId);
   if (!upload || upload.status !== 'completed' || upload.assembled_at != null) return;
+  const asset = await svc.ctx.db.selectFrom('assets').select('sha256').where('id', '=', upload.asset_id).executeTakeFirst();
+  if (asset && hasBytes(asset)) {
+    // A previous run attached the bytes and stopped before recording it: only the record is missing.
+    await markAssembled(svc, uploadId, null);
+    await removeParts(svc, uploadId);
+    return;
+  }
   const chunks = await svc.ctx.db.selectFrom('multipart_chunks').selectAll().where('upload_id', '=', uploadId).where('reported_at', 'is not', null).orderBy('idx').execute();
   const complete = chunks.length === upload.total_chunks && chunks.every((c, i) => c.idx === i + 1 && Number(c.size) === expectedChunkSize(upload, c.idx));
   if (!complete) {
@@ -390,25 +398,36 @@ export async function assembleUpload(svc: AssetServices, uploadId: string): Prom
     return;
   }
   const total = Number(upload.total_size);
-  const staged = await svc.blobs.stage(
-    parts.concat(
-      uploadId,
-      chunks.map((c) => c.part_key),
-    ),
-    { maxBytes: total, declaredSize: total },
+  // Staging never destroys its input (for HTTP bodies): when it stops early (more bytes than
+  // announced, disk full) the concatenation would stay paused with a part file open. Close it here.
+  const source = parts.concat(
+    uploadId,
+    chunks.map((c) => c.part_key),
   );
+  let staged: StagedObject;
+  try {
+    staged = await svc.blobs.stage(source, { maxBytes: total, declaredSize: total });
+  } finally {
+    source.destroy();
+  }
   if (staged.size !== total) {
     await svc.blobs.discardStaged(staged.key);
     await failUpload(svc, uploadId, `The assembled file has ${staged.size} bytes instead of the ${total} announced`);
     return;
   }
   const attached = await attachStaged(svc, upload.asset_id, staged);
-  const now = svc.ctx.now();
   let error: string | null = null;
   if (!attached) {
-    const asset = await svc.ctx.db.selectFrom('assets').select('processing_error').where('id', '=', upload.asset_id).executeTakeFirst();
-    error = asset ? (asset.processing_error ?? 'The asset did not accept the file') : 'The asset was deleted before the upload completed';
+    const refused = await svc.ctx.db.selectFrom('assets').select('processing_error').where('id', '=', upload.asset_id).executeTakeFirst();
+    error = refused ? (refused.processing_error ?? 'The asset did not accept the file') : 'The asset was deleted before the upload completed';
   }
+  await markAssembled(svc, uploadId, error);
+  await removeParts(svc, uploadId);
+}
+
+/** Records that assembly is over; with an error the upload fails. */
+async function markAssembled(svc: AssetServices, uploadId: string, error: string | null): Promise<void> {
+  const now = svc.ctx.now();
   await svc.commits.run((trx) =>
     trx
       .updateTable('multipart_uploads')
@@ -416,7 +435,6 @@ export async function assembleUpload(svc: AssetServices, uploadId: string): Prom
       .where('id', '=', uploadId)
       .execute(),
   );
-  await removeParts(svc, uploadId);
 }
 
 /** Gives up on an upload: it and its asset fail with `message`; its parts go. */
@@ -450,17 +468,21 @@ export async function sweepUploads(svc: AssetServices, signal?: AbortSignal): Pr
     const due = await db.selectFrom('multipart_uploads').select(['id', 'asset_id']).where('status', '=', 'active').where('expires_at', '<=', now).limit(200).execute();
     if (due.length === 0) break;
     for (const u of due) {
-      const r = await svc.commits.run((trx) =>
-        trx
+      // The upload expires and its asset fails in one transaction: a crash between the two would
+      // leave the asset processing forever.
+      const expiredNow = await svc.commits.run(async (trx) => {
+        const r = await trx
           .updateTable('multipart_uploads')
           .set({ status: 'expired', error: 'The upload expired before every chunk was reported', updated_at: now })
           .where('id', '=', u.id)
           .where('status', '=', 'active')
-          .executeTakeFirst(),
-      );
-      if (Number(r.numUpdatedRows) !== 1) continue;
+          .executeTakeFirst();
+        if (Number(r.numUpdatedRows) !== 1) return false;
+        await markAssetFailed(trx, u.asset_id, 'The multipart upload expired before every chunk was reported', now);
+        return true;
+      });
+      if (!expiredNow) continue;
       expired++;
-      await failAsset(svc, u.asset_id, 'The multipart upload expired before every chunk was reported');
       await removeParts(svc, u.id);
     }
   }

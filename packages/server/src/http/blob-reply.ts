@@ -1,16 +1,21 @@
 // Serving a blob over a signed URL: signature check, HEAD with Content-Length, Range -> 206, 416
 // past the end, ETag/304. Shared by asset, thumbnail and export downloads.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { UrlSigner } from '../blobs/signed-urls.js';
+import type { SignatureProblem, UrlSigner } from '../blobs/signed-urls.js';
 import type { BlobStore } from '../blobs/store.js';
 import { AppError } from '../domain/errors.js';
 import { parseRange } from './range.js';
 
-/** Throws PermissionDenied unless the request's URL carries a valid, unexpired signature. */
-export function verifySignature(signer: UrlSigner, request: FastifyRequest, now: number): void {
+/** What is wrong with the signature of the request's URL (path as sent, and query), if anything. */
+export function signatureProblem(signer: UrlSigner, request: FastifyRequest, now: number): SignatureProblem | undefined {
   const q = request.url.indexOf('?');
   const path = q < 0 ? request.url : request.url.slice(0, q);
-  const problem = signer.verify(request.method, path, new URLSearchParams(q < 0 ? '' : request.url.slice(q + 1)), now);
+  return signer.verify(request.method, path, new URLSearchParams(q < 0 ? '' : request.url.slice(q + 1)), now);
+}
+
+/** Throws PermissionDenied unless the request's URL carries a valid, unexpired signature. */
+export function verifySignature(signer: UrlSigner, request: FastifyRequest, now: number): void {
+  const problem = signatureProblem(signer, request, now);
   if (problem === 'expired') throw new AppError('PermissionDenied', 'This signed URL has expired: ask the API for a new one');
   if (problem) throw new AppError('PermissionDenied', 'This URL is not signed, or its signature does not match it');
 }
@@ -30,7 +35,7 @@ export function sendBlob(request: FastifyRequest, reply: FastifyReply, blobs: Bl
   const etag = `"${sha256}"`;
   reply.header('accept-ranges', 'bytes').header('etag', etag).header('cache-control', blob.cacheControl).type(blob.contentType);
   if (blob.disposition) reply.header('content-disposition', blob.disposition);
-  if (request.headers['if-none-match'] === etag) return reply.status(304).send();
+  if (matchesIfNoneMatch(request.headers['if-none-match'], etag)) return reply.status(304).send();
   const range = parseRange(request.headers.range, size);
   if (range === 'unsatisfiable') {
     reply.header('content-range', `bytes */${size}`);
@@ -43,4 +48,16 @@ export function sendBlob(request: FastifyRequest, reply: FastifyReply, blobs: Bl
   }
   if (request.method === 'HEAD') return reply.send();
   return reply.send(blobs.stream(sha256, range ?? undefined));
+}
+
+/**
+ * If-None-Match holds "*" or a list of entity tags compared weakly (RFC 9110 §13.1.2): caches and
+ * browsers send W/"…" or several tags, which an exact string comparison never matched.
+ */
+function matchesIfNoneMatch(header: string | undefined, etag: string): boolean {
+  if (header === undefined) return false;
+  return header.split(',').some((tag) => {
+    const t = tag.trim();
+    return t === '*' || (t.startsWith('W/') ? t.slice(2) : t) === etag;
+  });
 }

@@ -40,7 +40,7 @@ export const fileRoutes: FastifyPluginAsync<{ assets: AssetServices }> = async (
     let type = asset.mime;
     if (thumbnail) {
       const thumb = await thumbnailOf(svc, asset);
-      if (!thumb) throw new AppError('NotFound', `No thumbnail: this server cannot decode ${asset.mime} images`);
+      if (!thumb) throw new AppError('NotFound', `No thumbnail: the server could not decode this ${asset.mime} file (damaged pixels, or not an image)`);
       ({ sha256, size } = thumb);
       type = 'image/webp';
     }

@@ -26,6 +26,7 @@ import {
   uploadStatus,
   type ChunkUrl,
 } from '../domain/twelvelabs-multipart.js';
+import { signatureProblem } from './blob-reply.js';
 import { rfc3339 } from './twelvelabs-presenters.js';
 
 const MAX_PAGE_LIMIT = 50;
@@ -158,10 +159,9 @@ export const twelvelabsChunkRoutes: FastifyPluginAsync<{ assets: AssetServices }
   );
 };
 
+/** blob-reply's check, with TwelveLabs error codes and a hint at how to get fresh chunk URLs. */
 function verifySignature(svc: AssetServices, request: FastifyRequest): void {
-  const q = request.url.indexOf('?');
-  const path = q < 0 ? request.url : request.url.slice(0, q);
-  const problem = svc.signer.verify(request.method, path, new URLSearchParams(q < 0 ? '' : request.url.slice(q + 1)), svc.ctx.now());
+  const problem = signatureProblem(svc.signer, request, svc.ctx.now());
   if (problem === 'expired') {
     throw new AppError('PermissionDenied', 'This chunk URL has expired: ask for new ones with POST /assets/multipart-uploads/{upload_id}/presigned-urls', { detail: 'url_expired' });
   }
