@@ -170,7 +170,7 @@ async function writeArchive(svc: AssetServices, row: ExportRow, splitOf: (assetI
       else zip.entry(source, data, done);
     });
   try {
-    await feed(svc, row, add, splitOf, zip);
+    await feed(svc, row, add, splitOf);
     zip.finalize();
     const staged = await stagedPromise;
     if (failure) {
@@ -202,7 +202,7 @@ interface PageAsset {
 }
 
 /** Adds every entry, one at a time (each waits until its bytes went to staging: flat memory). */
-async function feed(svc: AssetServices, row: ExportRow, add: AddEntry, splitOf: (assetId: string) => Split, zip: BatchedZipStream): Promise<void> {
+async function feed(svc: AssetServices, row: ExportRow, add: AddEntry, splitOf: (assetId: string) => Split): Promise<void> {
   const { db } = svc.ctx;
   const withImages = row.format === 'ViFull';
   const normalized = row.normalized === 1;
@@ -215,9 +215,6 @@ async function feed(svc: AssetServices, row: ExportRow, add: AddEntry, splitOf: 
   // Annotation files are named after the image's stem; a second image with the same stem in the
   // same split (cat.jpg, cat.png) gets its whole filename instead (cat.png.jsonl).
   const stems = new Map<Split, Set<string>>(splits.map((s) => [s, new Set<string>()]));
-  // Read buffers handed back once written: 192 MiB of fresh 100 KB buffers cost more in
-  // garbage collection than the copies themselves.
-  const buffers: Buffer[] = [];
 
   let done = 0;
   let after: string | undefined;
@@ -234,7 +231,7 @@ async function feed(svc: AssetServices, row: ExportRow, add: AddEntry, splitOf: 
     after = page[page.length - 1]!.filename;
     const annotations = await annotationsOf(svc, page.map((a) => a.id));
 
-    const reads = withImages ? new ReadAhead(svc, page, buffers) : undefined;
+    const reads = withImages ? new ReadAhead(svc, page) : undefined;
     try {
       for (let i = 0; i < page.length; i++) {
         const asset = page[i]!;
@@ -247,10 +244,8 @@ async function feed(svc: AssetServices, row: ExportRow, add: AddEntry, splitOf: 
           let stream: Readable | undefined;
           try {
             const bytes = await reads.take(i);
-            if (bytes) {
-              await add(bytes, entry, true);
-              if (!zip.mayStillHold(bytes)) reads.recycle(bytes);
-            } else {
+            if (bytes) await add(bytes, entry, true);
+            else {
               stream = svc.blobs.stream(asset.sha256);
               await add(stream, entry);
             }
@@ -296,8 +291,6 @@ class ReadAhead {
   constructor(
     private readonly svc: AssetServices,
     private readonly page: PageAsset[],
-    /** Buffers free for reuse (shared by the pages of one export). */
-    private readonly free: Buffer[],
   ) {
     this.fill();
   }
@@ -315,11 +308,6 @@ class ReadAhead {
     }
   }
 
-  /** Hands back a buffer from take() whose bytes nobody reads any more. */
-  recycle(bytes: Buffer): void {
-    if (this.free.length < READ_AHEAD_FILES) this.free.push(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.buffer.byteLength - bytes.byteOffset));
-  }
-
   /** Stops reading ahead; reads in flight finish and are dropped. */
   abandon(): void {
     this.next = this.page.length;
@@ -330,7 +318,9 @@ class ReadAhead {
     while (this.next < this.page.length && this.reads.size < READ_AHEAD_FILES && this.bytesAhead < READ_AHEAD_BYTES) {
       const asset = this.page[this.next]!;
       if (asset.size <= READ_WHOLE_MAX) {
-        const buffer = this.bufferFor(asset.size);
+        // A fresh buffer per file: reusing them saved GC time but relied on no writer downstream
+        // keeping a reference, which nothing enforces.
+        const buffer = Buffer.allocUnsafeSlow(asset.size);
         const read = this.svc.blobs.readInto(asset.sha256, buffer, asset.size).then((n) => buffer.subarray(0, n));
         read.catch(() => undefined); // awaited by take(), or dropped by abandon()
         this.reads.set(this.next, read);
@@ -338,13 +328,6 @@ class ReadAhead {
       }
       this.next++;
     }
-  }
-
-  private bufferFor(size: number): Buffer {
-    const free = this.free.pop();
-    if (free && free.length >= size) return free;
-    // Rounded up so that a buffer fits most files of a dataset of similar images.
-    return Buffer.allocUnsafeSlow(Math.max(size, Math.ceil((size * 1.25) / 65536) * 65536));
   }
 }
 

@@ -44,16 +44,6 @@ export class BatchedZipStream extends ZipStream {
     return this.entry(bytes, { ...data, store: true }, callback);
   }
 
-  /**
-   * After fileEntry's callback: whether the writer or its consumer may still read `bytes` (gathered
-   * into a batch, or queued because the consumer is not taking data synchronously). When false,
-   * every byte went through the consumer's 'data' handler and the memory may be reused.
-   */
-  mayStillHold(bytes: Buffer): boolean {
-    const self = this as unknown as { readableLength: number; writableLength: number };
-    return bytes.length < SMALL || self.readableLength > 0 || self.writableLength > 0;
-  }
-
   /** STOREd buffers: native CRC-32; files from fileEntry get a data descriptor like _appendStream's. */
   protected override _appendBuffer(entry: ZipEntry, source: Buffer, callback: (err: Error | null, entry: ZipEntry) => void): void {
     if (entry.getMethod() !== METHOD_STORED) return super._appendBuffer(entry, source, callback);
