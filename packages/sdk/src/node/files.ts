@@ -3,25 +3,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { crc32c } from '@node-rs/crc32';
+import { IMAGE_EXTENSIONS } from '@vireo/wire';
 import { ViInvalidParameterError } from '../errors.js';
 
-/** Asset extensions (lower case) and their MIME types (vi-protocol.md §5.1). */
-export const ASSET_MIME: Readonly<Record<string, string>> = {
-  '.avif': 'image/avif',
-  '.bmp': 'image/bmp',
-  '.gif': 'image/gif',
-  '.heic': 'image/heic',
-  '.heif': 'image/heif',
-  '.jpeg': 'image/jpeg',
-  '.jpg': 'image/jpeg',
-  '.jfif': 'image/jpeg',
-  '.jp2': 'image/jp2',
-  '.j2k': 'image/jp2',
-  '.png': 'image/png',
-  '.tiff': 'image/tiff',
-  '.tif': 'image/tiff',
-  '.webp': 'image/webp',
-};
+/** Asset extensions (lower case) and their MIME types (vi-protocol.md §5.1): the server's own list. */
+export const ASSET_MIME: Readonly<Record<string, string>> = IMAGE_EXTENSIONS;
 
 export interface LocalFile {
   path: string;
