@@ -51,6 +51,11 @@ describe('URL ingest allow-list', () => {
     expect(refusalFor(parseAllowList('169.254.0.0/16'), '169.254.169.254')).toContain('cloud metadata');
     expect(refusalFor(parseAllowList('169.254.0.0/16'), '169.254.10.1')).toBeUndefined();
     expect(refusalFor(parseAllowList('169.254.169.254'), '169.254.169.254')).toBeUndefined();
+    // A listed host name opens what it resolves to, except metadata addresses.
+    const byName = parseAllowList('media.internal');
+    expect(refusalFor(byName, '10.0.0.5', { hostListed: true })).toBeUndefined();
+    expect(refusalFor(byName, '169.254.169.254', { hostListed: true })).toContain('cloud metadata');
+    expect(refusalFor(byName, '::ffff:169.254.169.254', { hostListed: true })).toContain('cloud metadata');
   });
 
   it('parses hosts, addresses and ranges, and an IPv4 entry covers its IPv4-mapped form', () => {

@@ -74,9 +74,11 @@ const RANGE_NAMES: Record<string, string> = {
 
 /**
  * Why a fetch may not connect to `text` (an IP address), or undefined when it may. The message is
- * meant for the user who submitted the URL and the operator who can allow it.
+ * meant for the user who submitted the URL and the operator who can allow it. `hostListed`: the
+ * name resolved to `text` is listed, which opens every address but the metadata ones (a listed name
+ * whose DNS an attacker controls must not reach instance credentials).
  */
-export function refusalFor(allow: AllowList, text: string): string | undefined {
+export function refusalFor(allow: AllowList, text: string, options: { hostListed?: boolean } = {}): string | undefined {
   let address: Address;
   try {
     address = ipaddr.parse(stripBrackets(text));
@@ -89,8 +91,9 @@ export function refusalFor(allow: AllowList, text: string): string | undefined {
   const candidates: Address[] = embedded ? [address, embedded] : [address];
   const exactlyListed = allow.ranges.some((r) => r.prefix === (r.address.kind() === 'ipv4' ? 32 : 128) && candidates.some((c) => sameKind(c, r.address) && c.match(r.address, r.prefix)));
   if (candidates.some((c) => METADATA_ADDRESSES.has(c.toString()))) {
-    return exactlyListed ? undefined : `refused: ${normalized} is a cloud metadata address; allow it with VIREO_URL_INGEST_ALLOW=${normalized} (the exact address; ranges do not cover it)`;
+    return exactlyListed ? undefined : `refused: ${normalized} is a cloud metadata address; allow it with VIREO_URL_INGEST_ALLOW=${normalized} (the exact address; ranges and host names do not cover it)`;
   }
+  if (options.hostListed) return undefined;
   if (allow.ranges.some((r) => candidates.some((c) => sameKind(c, r.address) && c.match(r.address, r.prefix)))) return undefined;
   const range = address.range();
   if (range === 'unicast') return undefined;

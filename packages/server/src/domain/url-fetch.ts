@@ -163,13 +163,12 @@ function guardedLookup(allow: AllowList): net.LookupFunction {
         callback(err, '', 0);
         return;
       }
-      if (!hostAllowed(allow, hostname)) {
-        for (const a of addresses) {
-          const refusal = refusalFor(allow, a.address);
-          if (refusal) {
-            callback(Object.assign(new UrlFetchError('refused', `${refusal} (${hostname} resolves to it)`), { code: 'EREFUSED_BY_POLICY' }), '', 0);
-            return;
-          }
+      const hostListed = hostAllowed(allow, hostname);
+      for (const a of addresses) {
+        const refusal = refusalFor(allow, a.address, { hostListed });
+        if (refusal) {
+          callback(Object.assign(new UrlFetchError('refused', `${refusal} (${hostname} resolves to it)`), { code: 'EREFUSED_BY_POLICY' }), '', 0);
+          return;
         }
       }
       if (options.all) (callback as unknown as (e: null, a: dns.LookupAddress[]) => void)(null, addresses);
