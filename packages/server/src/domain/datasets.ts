@@ -13,20 +13,12 @@ export interface DatasetView {
   statistic: DatasetStatistic;
 }
 
-export async function createDataset(
-  ctx: DomainContext,
-  principal: Principal,
-  input: { name: string; type?: DatasetType; description?: string | null },
-): Promise<DatasetView> {
-  const name = input.name.trim();
-  if (name === '') throw invalid('name must not be blank');
-  const now = ctx.now();
-  const dataset: DatasetRow = {
+/** The row of a new, empty dataset owned by `principal` (not stored yet). */
+export function newDatasetRow(principal: Principal, fields: Pick<DatasetRow, 'name' | 'type' | 'description'>, now: number): DatasetRow {
+  return {
     id: newId(),
     organization_id: principal.organizationId,
-    name,
-    type: input.type ?? 'phrase-grounding',
-    description: input.description ?? null,
+    ...fields,
     owner_user_id: principal.userId,
     created_at: now,
     updated_at: now,
@@ -35,6 +27,16 @@ export async function createDataset(
     purged_at: null,
     deleted_by: null,
   };
+}
+
+export async function createDataset(
+  ctx: DomainContext,
+  principal: Principal,
+  input: { name: string; type?: DatasetType; description?: string | null },
+): Promise<DatasetView> {
+  const name = input.name.trim();
+  if (name === '') throw invalid('name must not be blank');
+  const dataset = newDatasetRow(principal, { name, type: input.type ?? 'phrase-grounding', description: input.description ?? null }, ctx.now());
   await store.insertDataset(ctx.db, dataset);
   return { dataset, statistic: { assetTotal: 0, annotationTotal: 0, assetAnnotated: 0, tagsCount: {} } };
 }

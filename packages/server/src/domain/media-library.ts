@@ -1,7 +1,8 @@
 // Each organization's media library: the ordinary dataset that holds the assets of the TwelveLabs
 // surface (/v1.3), created on first use and visible through the Vi protocol like any other.
 import type { DomainContext, Principal } from './context.js';
-import { newId } from './ids.js';
+import { insertDataset } from '../store/datasets.js';
+import { newDatasetRow } from './datasets.js';
 
 export const MEDIA_LIBRARY_NAME = 'Media library';
 
@@ -28,26 +29,14 @@ export async function ensureMediaLibrary(ctx: DomainContext, principal: Principa
     const current = await ctx.db.selectFrom('organizations').select('media_library_id').where('id', '=', principal.organizationId).executeTakeFirst();
     if (!current) throw new Error(`organization ${principal.organizationId} does not exist`);
     const previous = current.media_library_id ?? null;
-    const id = newId();
-    const now = ctx.now();
+    const row = newDatasetRow(
+      principal,
+      { name: MEDIA_LIBRARY_NAME, type: 'phrase-grounding', description: 'Video, audio and images uploaded through the TwelveLabs-compatible API (/v1.3)' },
+      ctx.now(),
+    );
+    const id = row.id;
     const created = await ctx.db.transaction().execute(async (trx) => {
-      await trx
-        .insertInto('datasets')
-        .values({
-          id,
-          organization_id: principal.organizationId,
-          name: MEDIA_LIBRARY_NAME,
-          type: 'phrase-grounding',
-          description: 'Video, audio and images uploaded through the TwelveLabs-compatible API (/v1.3)',
-          owner_user_id: principal.userId,
-          created_at: now,
-          updated_at: now,
-          generation: 1,
-          deleted_at: null,
-          purged_at: null,
-          deleted_by: null,
-        })
-        .execute();
+      await insertDataset(trx, row);
       const r = await trx
         .updateTable('organizations')
         .set({ media_library_id: id })
