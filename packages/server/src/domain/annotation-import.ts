@@ -8,6 +8,7 @@ import { StageLimitError } from '../blobs/store.js';
 import { claimBlobWaiting } from './blob-gc.js';
 import { touchBlob } from '../store/blobs.js';
 import * as store from '../store/annotation-imports.js';
+import type { Trx } from '../store/commit-queue.js';
 import type { ImportFileRow, ImportProblemRow, ImportSessionRow } from '../store/annotation-imports.js';
 import { lockAssets } from '../store/assets.js';
 import type { AssetServices } from './asset-services.js';
@@ -297,23 +298,13 @@ export async function reportFilesInserted(
       await ctx.jobs.enqueue('annotations.import', { sessionId }, { uniqueKey: `annotations.import:${sessionId}`, maxAttempts: 5 }, trx);
       enqueued = true;
     } else {
-      released.push(...(await store.filesHoldingBlobs(trx, sessionId)).map((r) => r.sha256!));
-      await store.releaseFileBlobs(trx, sessionId);
-      await store.updateImportSession(
-        trx,
-        sessionId,
-        {
-          state: 'finished',
-          files_inserted_at: now,
-          files_inserted_status: 'FailedReach',
+      released.push(
+        ...(await endWithoutImporting(svc, trx, sessionId, now, {
           files_inserted_reason: reason,
-          finished_at: now,
           outcome: 'abandoned',
           message: `The client gave the upload up${reason ? ` (${reason})` : ''}; nothing was imported`,
-        },
-        now,
+        })),
       );
-      if (released.length > 0) await ctx.jobs.enqueue('blobs.collect', { sha256s: released }, { priority: -5 }, trx);
     }
   });
   if (enqueued || released.length > 0) ctx.jobs.notify();
@@ -328,24 +319,32 @@ export async function expireImportSession(svc: AssetServices, sessionId: string)
     const session = await store.lockImportSession(trx, ctx.dialect, sessionId);
     if (!session || session.state !== 'open') return;
     const now = ctx.now();
-    released.push(...(await store.filesHoldingBlobs(trx, sessionId)).map((r) => r.sha256!));
-    await store.releaseFileBlobs(trx, sessionId);
-    await store.updateImportSession(
-      trx,
-      sessionId,
-      {
-        state: 'finished',
-        files_inserted_at: now,
-        files_inserted_status: 'FailedReach',
-        finished_at: now,
+    released.push(
+      ...(await endWithoutImporting(svc, trx, sessionId, now, {
         outcome: 'expired',
         message: 'FilesInserted was not reported before uploadBefore; nothing was imported',
-      },
-      now,
+      })),
     );
-    if (released.length > 0) await ctx.jobs.enqueue('blobs.collect', { sha256s: released }, { priority: -5 }, trx);
   });
   if (released.length > 0) ctx.jobs.notify();
+}
+
+/**
+ * Ends an open session that imports nothing (given up, or expired): its files stop holding their
+ * blobs, which are handed to the collector. Answers the released blobs.
+ */
+async function endWithoutImporting(
+  svc: AssetServices,
+  trx: Trx,
+  sessionId: string,
+  now: number,
+  end: { outcome: 'abandoned' | 'expired'; message: string; files_inserted_reason?: string | null },
+): Promise<string[]> {
+  const released = (await store.filesHoldingBlobs(trx, sessionId)).map((r) => r.sha256!);
+  await store.releaseFileBlobs(trx, sessionId);
+  await store.updateImportSession(trx, sessionId, { state: 'finished', files_inserted_at: now, files_inserted_status: 'FailedReach', finished_at: now, ...end }, now);
+  if (released.length > 0) await svc.ctx.jobs.enqueue('blobs.collect', { sha256s: released }, { priority: -5 }, trx);
+  return released;
 }
 
 /** Outcome of processing one file. */
