@@ -36,22 +36,22 @@ export class FsBlobStore implements BlobStore {
     const key = this.newKey();
     const meter = new Meter(options);
     this.staged.set(key, undefined);
-    let file: fs.promises.FileHandle | undefined;
+    let fd: number | undefined;
     try {
-      file = await fs.promises.open(this.stagedPath(key), 'wx', 0o600);
-      const fd = file.fd;
+      fd = fs.openSync(this.stagedPath(key), 'wx', 0o600);
+      const out = fd;
       // Body chunks are written synchronously: a write of one chunk to the page cache takes
       // microseconds, less than a round trip through libuv's thread pool (nginx writes request
       // bodies with blocking calls too). Opening, closing and renaming, which wait on the
       // file system's journal and can take milliseconds, stay in the thread pool.
       await consume(input, (chunk) => {
         meter.update(chunk);
-        writeAll(fd, chunk);
+        writeAll(out, chunk);
       });
-      await file.close();
-      file = undefined;
+      fs.closeSync(fd);
+      fd = undefined;
     } catch (err) {
-      await file?.close().catch(() => undefined);
+      if (fd !== undefined) fs.closeSync(fd);
       await this.discardStaged(key);
       throw err;
     }
@@ -91,11 +91,17 @@ export class FsBlobStore implements BlobStore {
     const target = this.blobPath(sha256);
     const dir = path.dirname(target);
     if (!this.madeDirs.has(dir)) {
-      await fs.promises.mkdir(dir, { recursive: true });
+      fs.mkdirSync(dir, { recursive: true });
       this.madeDirs.add(dir);
     }
     // rename() replaces atomically: readers see the old or the new file (same bytes), never a part.
-    await fs.promises.rename(this.stagedPath(key), target);
+    try {
+      fs.renameSync(this.stagedPath(key), target);
+    } catch (err) {
+      // Promoted already (a retried transaction repeats its steps): nothing left to do.
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !this.staged.has(key) && fs.existsSync(target)) return;
+      throw err;
+    }
     this.staged.delete(key);
   }
 
