@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { blobRelativePath } from '../src/blobs/fs.js';
 import { UrlSigner } from '../src/blobs/signed-urls.js';
 import { openStore, type Store } from '../src/store/db.js';
 import { describeEachDialect } from './support/dialects.js';
@@ -298,7 +299,7 @@ describeEachDialect('dataset exports', (dialect) => {
     await upload(s, broken, [f]);
     const [asset] = await listAll(s, broken);
     const sha = asset.metadata.generations.asset as string;
-    fs.rmSync(path.join(s.dataDir, 'blobs', sha.slice(0, 2), sha.slice(2, 4), sha));
+    fs.rmSync(path.join(s.dataDir, 'blobs', blobRelativePath(sha)));
     const created = await createExport(s, broken, { format: 'ViFull', options: { normalized: true, splitRatio: null } });
     const done = await settled(s, broken, created.datasetExportId);
     const finished = done.json.status.conditions.find((c: any) => c.condition === 'Finished');
@@ -383,7 +384,7 @@ describe.each(['sqlite'] as const)('dataset export expiry [%s]', (dialect) => {
     expect(done.json.status.downloadUrl.expiresAt).toBeLessThanOrEqual(Date.now() + 3000);
     const row = await store.db.selectFrom('dataset_exports').selectAll().where('id', '=', created.datasetExportId).executeTakeFirstOrThrow();
     const sha = row.archive_sha256!;
-    const blobFile = path.join(s.dataDir, 'blobs', sha.slice(0, 2), sha.slice(2, 4), sha);
+    const blobFile = path.join(s.dataDir, 'blobs', blobRelativePath(sha));
     expect(fs.existsSync(blobFile)).toBe(true);
     await waitFor(
       async () => ((await s.request('GET', `${exportsPath(s, ds)}/${created.datasetExportId}`)).status === 404 ? true : undefined),

@@ -1,4 +1,4 @@
-// The local-disk blob store: <root>/blobs/ab/cd/<sha256>, staging in <root>/staging/<process>/.
+// The local-disk blob store: <root>/blobs/a/b/<sha256>, staging in <root>/staging/<process>/.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -9,6 +9,15 @@ import type { ByteSource } from '../media/types.js';
 import { StageLimitError, type BlobStore, type ByteRange, type StagedObject, type StageOptions } from './store.js';
 
 const SHA256 = /^[0-9a-f]{64}$/;
+const HEX = '0123456789abcdef';
+
+/**
+ * Where a blob lives under blobs/: two levels of 16 directories, named by its first two hex digits.
+ * All 256 are made when the store opens, so storing a blob never creates a directory (on a fresh
+ * data directory, a directory per blob cost as much as writing the file itself). At 10 million
+ * blobs a directory holds about 40,000 files, which ext4 and XFS index well.
+ */
+export const blobRelativePath = (sha256: string): string => path.join(sha256[0]!, sha256[1]!, sha256);
 /** Bytes of each staged upload kept in memory until it is promoted (the media reader's first read is 64 KiB). */
 const HEAD_BYTES = 64 * 1024;
 
@@ -17,7 +26,6 @@ export class FsBlobStore implements BlobStore {
   private readonly stagingRoot: string;
   /** This process's own staging directory: <host>-<pid>-<random>. */
   private readonly stagingDir: string;
-  private readonly madeDirs = new Set<string>();
   /** Staged objects of this process, with the first bytes of each kept for header inspection. */
   private readonly staged = new Map<string, Buffer | undefined>();
   /** Staging keys: a random prefix per store and a counter (no random bytes per upload). */
@@ -28,30 +36,31 @@ export class FsBlobStore implements BlobStore {
     this.blobsDir = path.join(root, 'blobs');
     this.stagingRoot = path.join(root, 'staging');
     this.stagingDir = path.join(this.stagingRoot, `${os.hostname()}-${process.pid}-${crypto.randomBytes(4).toString('hex')}`);
-    fs.mkdirSync(this.blobsDir, { recursive: true });
     fs.mkdirSync(this.stagingDir, { recursive: true });
+    for (const a of HEX) for (const b of HEX) fs.mkdirSync(path.join(this.blobsDir, a, b), { recursive: true });
+    moveOldLayout(this.blobsDir);
   }
 
   async stage(input: Readable, options: StageOptions): Promise<StagedObject> {
     const key = this.newKey();
     const meter = new Meter(options);
     this.staged.set(key, undefined);
-    let file: fs.promises.FileHandle | undefined;
+    let fd: number | undefined;
     try {
-      file = await fs.promises.open(this.stagedPath(key), 'wx', 0o600);
-      const fd = file.fd;
-      // Body chunks are written synchronously: a write of one chunk to the page cache takes
-      // microseconds, less than a round trip through libuv's thread pool (nginx writes request
-      // bodies with blocking calls too). Opening, closing and renaming, which wait on the
-      // file system's journal and can take milliseconds, stay in the thread pool.
+      // Creating the file waits on the file system's inode allocation (hundreds of microseconds on
+      // a busy ext4): that runs in libuv's thread pool, beside the event loop. Everything after it
+      // is done synchronously: writing a chunk to the page cache, closing, renaming take a few
+      // microseconds, less than a round trip through the thread pool (nginx blocks on them too).
+      fd = await openForWriting(this.stagedPath(key));
+      const out = fd;
       await consume(input, (chunk) => {
         meter.update(chunk);
-        writeAll(fd, chunk);
+        writeAll(out, chunk);
       });
-      await file.close();
-      file = undefined;
+      fs.closeSync(fd);
+      fd = undefined;
     } catch (err) {
-      await file?.close().catch(() => undefined);
+      if (fd !== undefined) fs.closeSync(fd);
       await this.discardStaged(key);
       throw err;
     }
@@ -89,13 +98,17 @@ export class FsBlobStore implements BlobStore {
 
   async promote(key: string, sha256: string): Promise<void> {
     const target = this.blobPath(sha256);
-    const dir = path.dirname(target);
-    if (!this.madeDirs.has(dir)) {
-      await fs.promises.mkdir(dir, { recursive: true });
-      this.madeDirs.add(dir);
-    }
     // rename() replaces atomically: readers see the old or the new file (same bytes), never a part.
-    await fs.promises.rename(this.stagedPath(key), target);
+    try {
+      fs.renameSync(this.stagedPath(key), target);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      // Promoted already (a retried transaction repeats its steps): nothing left to do.
+      if (!this.staged.has(key) && fs.existsSync(target)) return;
+      // The fan-out directory was removed by hand: make it again.
+      fs.mkdirSync(path.dirname(target), { recursive: true });
+      fs.renameSync(this.stagedPath(key), target);
+    }
     this.staged.delete(key);
   }
 
@@ -169,7 +182,7 @@ export class FsBlobStore implements BlobStore {
 
   private blobPath(sha256: string): string {
     if (!SHA256.test(sha256)) throw new Error(`bad blob id ${sha256}`);
-    return path.join(this.blobsDir, sha256.slice(0, 2), sha256.slice(2, 4), sha256);
+    return path.join(this.blobsDir, blobRelativePath(sha256));
   }
 }
 
@@ -244,6 +257,9 @@ function consume(input: Readable, onChunk: (chunk: Buffer) => void): Promise<voi
   });
 }
 
+const openForWriting = (file: string) =>
+  new Promise<number>((resolve, reject) => fs.open(file, 'wx', 0o600, (err, fd) => (err ? reject(err) : resolve(fd))));
+
 function writeAll(fd: number, chunk: Buffer): void {
   for (let at = 0; at < chunk.length; ) at += fs.writeSync(fd, chunk, at, chunk.length - at);
 }
@@ -270,6 +286,18 @@ function fileSource(file: string, size: number, head?: Buffer): ByteSource {
     },
     stream: () => fs.createReadStream(file),
   };
+}
+
+/** Data directories of earlier versions kept blobs under ab/cd/: moves them to the current layout. */
+function moveOldLayout(blobsDir: string): void {
+  for (const first of fs.readdirSync(blobsDir)) {
+    if (!/^[0-9a-f]{2}$/.test(first)) continue;
+    for (const second of fs.readdirSync(path.join(blobsDir, first))) {
+      const dir = path.join(blobsDir, first, second);
+      for (const name of fs.readdirSync(dir)) if (SHA256.test(name)) fs.renameSync(path.join(dir, name), path.join(blobsDir, blobRelativePath(name)));
+    }
+    fs.rmSync(path.join(blobsDir, first), { recursive: true, force: true });
+  }
 }
 
 function processAlive(pid: number): boolean {

@@ -56,7 +56,10 @@ export interface BlobStore {
   /** Random access to a staged object (media inspection reads headers through it). */
   openStaged(key: string, size: number): ByteSource;
   discardStaged(key: string): Promise<void>;
-  /** Makes the staged object the blob `sha256` (atomically; the staged object is consumed). */
+  /**
+   * Makes the staged object the blob `sha256` (atomically; the staged object is consumed). Promoting
+   * a key again after it succeeded is a no-op: a retried transaction may repeat the step.
+   */
   promote(key: string, sha256: string): Promise<void>;
   open(sha256: string, size: number): ByteSource;
   /** Reads the blob's first `length` bytes into `into` (from its start); resolves with the count read. */

@@ -7,17 +7,25 @@ import { blobState, claimBlob, collectableBlobs, deleteBlobRow, markBlobDeleting
 import type { AssetServices } from './asset-services.js';
 import { AppError } from './errors.js';
 
+/** What an attempt answers while the collector is removing the same content (see whileCollecting). */
+export const BLOB_BUSY = Symbol('blob busy');
+
 /**
- * Claims the blob before its file is relied on (promoted onto, referenced). While the collector is
- * removing the same content the claim fails: waits for it, up to about 5 s, then answers Unavailable.
+ * Runs `attempt` until it stops answering BLOB_BUSY: while the collector is removing the same
+ * content, waits for it, up to about 5 s, then answers Unavailable.
  */
-export async function claimBlobWaiting(svc: AssetServices, sha256: string, size: number): Promise<void> {
-  for (let attempt = 0; attempt < 200; attempt++) {
-    if (await svc.commits.run((trx) => claimBlob(trx, sha256, size, svc.ctx.now()))) return;
+export async function whileCollecting<T>(attempt: () => Promise<T | typeof BLOB_BUSY>): Promise<T> {
+  for (let i = 0; i < 200; i++) {
+    const result = await attempt();
+    if (result !== BLOB_BUSY) return result;
     await new Promise((r) => setTimeout(r, 25));
   }
   throw new AppError('Unavailable', 'The storage is busy removing the same content; retry in a moment');
 }
+
+/** Claims the blob before its file is relied on (promoted onto, referenced), waiting out a collector of the same content. */
+export const claimBlobWaiting = (svc: AssetServices, sha256: string, size: number): Promise<void> =>
+  whileCollecting(() => svc.commits.run(async (trx) => ((await claimBlob(trx, sha256, size, svc.ctx.now())) ? undefined : BLOB_BUSY)));
 
 /** Collects those of `sha256s` that nothing uses any more; returns how many went. */
 export async function collectBlobs(svc: AssetServices, sha256s: string[], signal?: AbortSignal): Promise<number> {

@@ -5,8 +5,8 @@ import type { Readable } from 'node:stream';
 import { StageLimitError, type StagedObject } from '../blobs/store.js';
 import type { MediaInfo } from '../media/types.js';
 import * as assetStore from '../store/assets.js';
-import { touchBlob } from '../store/blobs.js';
-import { claimBlobWaiting } from './blob-gc.js';
+import { claimBlob } from '../store/blobs.js';
+import { BLOB_BUSY, whileCollecting } from './blob-gc.js';
 import type { Trx } from '../store/commit-queue.js';
 import * as store from '../store/ingestion.js';
 import type { IngestionItemRow, IngestionSessionRow } from '../store/ingestion.js';
@@ -169,9 +169,33 @@ export async function getSession(svc: AssetServices, organizationId: string, dat
   return { session, items: await store.listItems(svc.ctx.db, sessionId) };
 }
 
+/**
+ * What a PUT needs of its session. None of these fields changes after the session is created, so
+ * they are cached: a PUT then reads only its item (whose state says whether it still takes bytes).
+ */
+export type UploadSession = Pick<IngestionSessionRow, 'id' | 'organization_id' | 'dataset_id' | 'failure_mode' | 'on_overwritten' | 'created_by'>;
+
+const SESSION_CACHE_SIZE = 1000;
+const sessionCaches = new WeakMap<AssetServices, Map<string, UploadSession>>();
+
+async function uploadSession(svc: AssetServices, sessionId: string): Promise<UploadSession | undefined> {
+  let cache = sessionCaches.get(svc);
+  if (!cache) sessionCaches.set(svc, (cache = new Map()));
+  const hit = cache.get(sessionId);
+  if (hit) return hit;
+  const row = await store.findSession(svc.ctx.db, sessionId);
+  if (!row) return undefined;
+  const { id, organization_id, dataset_id, failure_mode, on_overwritten, created_by } = row;
+  const session = { id, organization_id, dataset_id, failure_mode, on_overwritten, created_by };
+  // Oldest first out: a Map iterates in insertion order.
+  if (cache.size >= SESSION_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+  cache.set(sessionId, session);
+  return session;
+}
+
 /** The session and item a signed upload URL names (the signature was checked by the caller). */
-export async function findUpload(svc: AssetServices, sessionId: string, idx: number): Promise<{ session: IngestionSessionRow; item: IngestionItemRow }> {
-  const [session, item] = await Promise.all([store.findSession(svc.ctx.db, sessionId), store.findItem(svc.ctx.db, sessionId, idx)]);
+export async function findUpload(svc: AssetServices, sessionId: string, idx: number): Promise<{ session: UploadSession; item: IngestionItemRow }> {
+  const [session, item] = await Promise.all([uploadSession(svc, sessionId), store.findItem(svc.ctx.db, sessionId, idx)]);
   if (!session || !item) throw notFound('Upload', `${sessionId}/${idx}`);
   return { session, item };
 }
@@ -192,7 +216,7 @@ const itemError = (item: IngestionItemRow) =>
  */
 export async function receiveBytes(
   svc: AssetServices,
-  session: IngestionSessionRow,
+  session: UploadSession,
   item: IngestionItemRow,
   body: Readable,
   contentLength: number | undefined,
@@ -224,7 +248,7 @@ export async function receiveBytes(
  * Everything after the bytes have landed in staging: verify, inspect, make the blob, settle. Works
  * from the staged object alone (an S3 store's clients PUT straight into staging).
  */
-export async function ingestStaged(svc: AssetServices, session: IngestionSessionRow, item: IngestionItemRow, staged: StagedObject): Promise<UploadAnswer> {
+export async function ingestStaged(svc: AssetServices, session: UploadSession, item: IngestionItemRow, staged: StagedObject): Promise<UploadAnswer> {
   if (staged.size !== Number(item.size)) {
     return settleFailure(svc, session, item, 'EBADSIZE', `received ${staged.size} bytes but ${item.size} were announced`, 'ValidationFailed');
   }
@@ -247,108 +271,108 @@ export async function ingestStaged(svc: AssetServices, session: IngestionSession
     const { code, message } = inspected.rejection;
     return settleFailure(svc, session, item, code, message, code === 'EBADMIME' ? 'UnsupportedMediaType' : 'ValidationFailed');
   }
-  await claimBlobWaiting(svc, staged.sha256, staged.size);
-  await svc.blobs.promote(staged.key, staged.sha256);
   return settleSuccess(svc, session, item, staged, inspected.info);
 }
 
 
-async function settleSuccess(
-  svc: AssetServices,
-  session: IngestionSessionRow,
-  item: IngestionItemRow,
-  staged: StagedObject,
-  info: MediaInfo,
-): Promise<UploadAnswer> {
+/**
+ * One transaction per file: claim the blob, put the file in place, settle the item, write the
+ * asset. The claim comes first, so no collector can be removing this content while the file is
+ * promoted; the promotion comes before the commit, so a committed asset always has its bytes. If
+ * the transaction then fails, the file stays behind unreferenced (the same bytes a later upload of
+ * this content would put there), never an asset without bytes.
+ */
+function settleSuccess(svc: AssetServices, session: UploadSession, item: IngestionItemRow, staged: StagedObject, info: MediaInfo): Promise<UploadAnswer> {
   let enqueued = false;
-  const answer = await svc.commits.run(async (trx): Promise<UploadAnswer> => {
-    const now = svc.ctx.now();
-    const dataset = await trx.selectFrom('datasets').select('deleted_at').where('id', '=', session.dataset_id).executeTakeFirst();
-    if (!dataset || dataset.deleted_at !== null) {
-      return failInTrx(trx, svc, session, item, 'EPROJECT', 'the dataset was deleted during the upload', 'NotFound', now);
-    }
-    if (!(await touchBlob(trx, staged.sha256, now))) throw new AppError('Unavailable', 'The stored bytes were collected; retry the upload');
-    const existing = await assetStore.findAssetByFilename(trx, session.dataset_id, item.filename);
-    const assetId = existing?.id ?? newId();
-    if (!(await store.settleItem(trx, session.id, item.idx, { state: 'succeeded', assetId }, now))) return currentAnswer(trx, item);
-    const contents = {
-      kind: info.kind,
-      mime: info.mime,
-      size: staged.size,
-      crc32c: staged.crc32c,
-      sha256: staged.sha256,
-      width: info.width,
-      height: info.height,
-      frames: info.frames,
-      media: info.technical ? JSON.stringify(info.technical) : null,
-    };
-    if (existing) {
-      await trx
-        .updateTable('assets')
-        .set((eb) => ({
+  const attempt = () =>
+    svc.commits.run(async (trx): Promise<UploadAnswer | typeof BLOB_BUSY> => {
+      const now = svc.ctx.now();
+      const dataset = await trx.selectFrom('datasets').select('deleted_at').where('id', '=', session.dataset_id).executeTakeFirst();
+      if (!dataset || dataset.deleted_at !== null) {
+        return failInTrx(trx, session, item, 'EPROJECT', 'the dataset was deleted during the upload', 'NotFound', now);
+      }
+      if (!(await claimBlob(trx, staged.sha256, staged.size, now))) return BLOB_BUSY;
+      const existing = await assetStore.findAssetByFilename(trx, session.dataset_id, item.filename);
+      const assetId = existing?.id ?? newId();
+      if (!(await store.settleItem(trx, session.id, item.idx, { state: 'succeeded', assetId }, now))) return currentAnswer(trx, item);
+      await svc.blobs.promote(staged.key, staged.sha256);
+      const contents = {
+        kind: info.kind,
+        mime: info.mime,
+        size: staged.size,
+        crc32c: staged.crc32c,
+        sha256: staged.sha256,
+        width: info.width,
+        height: info.height,
+        frames: info.frames,
+        media: info.technical ? JSON.stringify(info.technical) : null,
+      };
+      if (existing) {
+        await trx
+          .updateTable('assets')
+          .set((eb) => ({
+            ...contents,
+            custom_metadata: item.custom_metadata ?? existing.custom_metadata,
+            updated_at: now,
+            contents_updated_at: now,
+            generation: eb('generation', '+', 1),
+            thumbnail_sha256: existing.sha256 === staged.sha256 ? existing.thumbnail_sha256 : null,
+          }))
+          .where('id', '=', existing.id)
+          .execute();
+        if (session.on_overwritten === 'RemoveLinkedResource') {
+          await trx.deleteFrom('annotations').where('asset_id', '=', existing.id).execute();
+        }
+        if (existing.sha256 !== staged.sha256) {
+          await svc.ctx.jobs.enqueue('blobs.collect', { sha256s: assetStore.releasedBlobs([existing]) }, { priority: -5 }, trx);
+          enqueued = true;
+        }
+      } else {
+        await assetStore.insertAsset(trx, {
+          id: assetId,
+          dataset_id: session.dataset_id,
+          organization_id: session.organization_id,
+          filename: item.filename,
           ...contents,
-          custom_metadata: item.custom_metadata ?? existing.custom_metadata,
+          custom_metadata: item.custom_metadata ?? '{}',
+          status: 'None',
+          source: 'upload',
+          inserted_by: session.created_by,
+          created_at: now,
           updated_at: now,
           contents_updated_at: now,
-          generation: eb('generation', '+', 1),
-          thumbnail_sha256: existing.sha256 === staged.sha256 ? existing.thumbnail_sha256 : null,
-        }))
-        .where('id', '=', existing.id)
-        .execute();
-      if (session.on_overwritten === 'RemoveLinkedResource') {
-        await trx.deleteFrom('annotations').where('asset_id', '=', existing.id).execute();
+          generation: 1,
+          thumbnail_sha256: null,
+        });
       }
-      if (existing.sha256 !== staged.sha256) {
-        await svc.ctx.jobs.enqueue('blobs.collect', { sha256s: assetStore.releasedBlobs([existing]) }, { priority: -5 }, trx);
-        enqueued = true;
-      }
-    } else {
-      await assetStore.insertAsset(trx, {
-        id: assetId,
-        dataset_id: session.dataset_id,
-        organization_id: session.organization_id,
-        filename: item.filename,
-        ...contents,
-        custom_metadata: item.custom_metadata ?? '{}',
-        status: 'None',
-        source: 'upload',
-        inserted_by: session.created_by,
-        created_at: now,
-        updated_at: now,
-        contents_updated_at: now,
-        generation: 1,
-        thumbnail_sha256: null,
-      });
-    }
-    await store.advanceSession(trx, session.id, { succeeded: 1 }, now);
-    return { ok: true };
+      await store.advanceSession(trx, session.id, { succeeded: 1 }, now);
+      return { ok: true };
+    });
+  return whileCollecting(attempt).finally(() => {
+    if (enqueued) svc.ctx.jobs.notify();
   });
-  if (enqueued) svc.ctx.jobs.notify();
-  return answer;
 }
 
 function settleFailure(
   svc: AssetServices,
-  session: IngestionSessionRow,
+  session: UploadSession,
   item: IngestionItemRow,
   code: string,
   message: string,
   rejectAs: ErrorCode,
 ): Promise<UploadAnswer> {
-  return svc.commits.run((trx) => failInTrx(trx, svc, session, item, code, message, rejectAs, svc.ctx.now()));
+  return svc.commits.run((trx) => failInTrx(trx, session, item, code, message, rejectAs, svc.ctx.now()));
 }
 
 async function failInTrx(
   trx: Trx,
-  svc: AssetServices,
-  session: IngestionSessionRow,
+  session: UploadSession,
   item: IngestionItemRow,
   code: string,
   message: string,
   rejectAs: ErrorCode,
   now: number,
 ): Promise<UploadAnswer> {
-  void svc;
   if (!(await store.settleItem(trx, session.id, item.idx, { state: 'errored', errorCode: code, errorMessage: message, rejectAs }, now))) {
     return currentAnswer(trx, item);
   }
