@@ -8,7 +8,7 @@ import path from 'node:path';
 import type * as W from '@vireo/wire';
 import type { ResolvedConfig } from '../config.js';
 import type { FailureMode, ResourceRetentionMode } from '../enums.js';
-import { ViFileTooLargeError, ViInvalidParameterError, ViUploadError } from '../errors.js';
+import { ViFileTooLargeError, ViInvalidParameterError } from '../errors.js';
 import { AssetIngestionSession } from '../models.js';
 import type { Assets } from '../resources/assets.js';
 import type { Datasets } from '../resources/datasets.js';
@@ -249,6 +249,7 @@ export async function uploadAssets(
           return undefined;
         }
         cache?.set(f.path, f.stamp, crc);
+        progress.hashedFiles++;
         return { ...f, crc };
       } catch (err) {
         if (signal.aborted) throw signal.reason;
@@ -258,8 +259,7 @@ export async function uploadAssets(
         return undefined;
       } finally {
         buffers.push(buf);
-        progress.hashedFiles++;
-        emit();
+        if (!signal.aborted) emit();
       }
     });
 
