@@ -213,9 +213,10 @@ export async function uploadAssets(
   emit();
 
   // Sessions are announced with every file's checksum. When many files must be read, a small
-  // first session lets PUTs start while the next batches are still being hashed.
+  // first session lets PUTs start while the next batches are still being hashed. Not with
+  // FailAfterOne: there a session is what one failure stops, and splitting it would change that.
   const toHash = files.filter((f) => f.crc === undefined).length;
-  const firstBatch = toHash > FIRST_BATCH ? Math.min(batchSize, FIRST_BATCH) : batchSize;
+  const firstBatch = failureMode === 'FailAfterAll' && toHash > FIRST_BATCH ? Math.min(batchSize, FIRST_BATCH) : batchSize;
   const batches: Pending[][] = [];
   if (files.length) batches.push(files.slice(0, firstBatch));
   for (let i = firstBatch; i < files.length; i += batchSize) batches.push(files.slice(i, i + batchSize));
