@@ -172,6 +172,26 @@ describeEachDialect('@vireo/sdk upload: local files', (dialect) => {
     expect(r2.failedFiles).toEqual([expect.objectContaining({ path: gone, code: 'ENOENT' })]);
   });
 
+  it('with FailAfterAll and many files to read, a first session of 256 files starts sending while the rest are hashed', async () => {
+    const dir = path.join(work, 'ramp');
+    const [one] = await writeImages(dir, 1, 7);
+    for (let i = 1; i < 257; i++) fs.copyFileSync(one!, path.join(dir, `copy-${String(i).padStart(3, '0')}.png`));
+    const all = await client.datasets.create({ name: 'ramp-all' });
+    const r = await client.assets.upload({ datasetId: all.datasetId, paths: dir, showProgress: false, failureMode: 'FailAfterAll', checksumCache: false });
+    expect(r.totalSucceeded).toBe(257);
+    expect(r.sessions.map((x) => x.status.progressCount.total)).toEqual([256, 1]);
+    // FailAfterOne: a batch stays one session (what one failure stops).
+    const one1 = await client.datasets.create({ name: 'ramp-one' });
+    const r1 = await client.assets.upload({ datasetId: one1.datasetId, paths: dir, showProgress: false, checksumCache: false });
+    expect(r1.sessions.map((x) => x.status.progressCount.total)).toEqual([257]);
+    // Nothing to read (every checksum cached): one session.
+    const cacheFile = path.join(work, 'ramp.json');
+    await primeCache(cacheFile, [dir]);
+    const again = await client.assets.upload({ datasetId: all.datasetId, paths: dir, showProgress: false, failureMode: 'FailAfterAll', checksumCache: cacheFile });
+    expect(again).toMatchObject({ checksumsFromCache: 257, alreadyPresent: 257 });
+    expect(again.sessions).toHaveLength(1);
+  });
+
   it('annotation files of the same name are refused before anything is sent, naming both', async () => {
     const ds = await client.datasets.create({ name: 'ann-same-name' });
     const [img] = await writeImages(path.join(work, 'ann-img'), 1, 6);
