@@ -43,7 +43,10 @@ const REFRESH_MS = 24 * 3600 * 1000;
 export const nowNs = (): bigint => BigInt(Date.now()) * 1_000_000n;
 
 export function stampOf(st: fs.BigIntStats, statStartedNs: bigint): FileStamp {
-  const changedNs = st.mtimeNs > st.ctimeNs ? st.mtimeNs : st.ctimeNs;
+  // A file system that reports no times (some FUSE and network mounts say 0) cannot show that a
+  // file changed: such files count as just changed, so they are never cached.
+  const timeless = st.mtimeNs === 0n || st.ctimeNs === 0n;
+  const changedNs = timeless ? statStartedNs : st.mtimeNs > st.ctimeNs ? st.mtimeNs : st.ctimeNs;
   return { key: `${st.size}:${st.mtimeNs}:${st.ctimeNs}:${st.ino}:${st.dev}`, changedNs, statStartedNs };
 }
 
