@@ -172,6 +172,31 @@ describeEachDialect('@vireo/sdk upload: local files', (dialect) => {
     expect(r2.failedFiles).toEqual([expect.objectContaining({ path: gone, code: 'ENOENT' })]);
   });
 
+  it('a file that grows after the scan is a failed file (ECHANGED), whether it is read for its checksum or only to be sent', async () => {
+    const dir = path.join(work, 'grow');
+    const files = await writeImages(dir, 3, 8);
+    const grown = files[0]!;
+    let grow = true;
+    const growOnce = (p: UploadProgress) => {
+      if (p.phase === 'uploading' && grow) {
+        grow = false;
+        fs.appendFileSync(grown, Buffer.alloc(10));
+      }
+    };
+    const ds = await client.datasets.create({ name: 'grow' });
+    const r = await client.assets.upload({ datasetId: ds.datasetId, paths: dir, showProgress: false, checksumCache: false, onProgress: growOnce });
+    expect(r).toMatchObject({ totalFiles: 3, totalSucceeded: 2, totalFailed: 1 });
+    expect(r.failedFiles).toEqual([expect.objectContaining({ path: grown, code: 'ECHANGED' })]);
+
+    const cacheFile = path.join(work, 'grow.json');
+    await primeCache(cacheFile, files);
+    grow = true;
+    const ds2 = await client.datasets.create({ name: 'grow-2' });
+    const r2 = await client.assets.upload({ datasetId: ds2.datasetId, paths: dir, showProgress: false, checksumCache: cacheFile, onProgress: growOnce });
+    expect(r2).toMatchObject({ checksumsFromCache: 3, totalSucceeded: 2, totalFailed: 1 });
+    expect(r2.failedFiles).toEqual([expect.objectContaining({ path: grown, code: 'ECHANGED' })]);
+  });
+
   it('with FailAfterAll and many files to read, a first session of 256 files starts sending while the rest are hashed', async () => {
     const dir = path.join(work, 'ramp');
     const [one] = await writeImages(dir, 1, 7);
