@@ -67,8 +67,9 @@ Files the dataset already holds (same name, size and CRC32C) are not sent again,
 network failure the same command finishes the job. Checksums of files unchanged since the last run
 (same path, size, times, inode) come from the checksum cache, so a re-run reads no unchanged file;
 the server still verifies the CRC32C of every byte it receives. Two files with the same name (from
-different folders) cannot both be in a dataset: the first is sent, the others fail with EALREADY. Exit code 0 when every file succeeded, 1 when some
-failed (listed with their error code), 2 for usage errors, 130 when interrupted.
+different folders) cannot both be in a dataset: the first is sent, the others fail with EALREADY.
+Exit code 0 when every file succeeded, 1 when some failed (listed with their error code), 2 for
+usage errors, 130 when interrupted.
 `,
     )
     .action(async (datasetId: string, paths: string[], opts: UploadOpts) => {
