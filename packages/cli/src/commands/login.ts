@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { Client } from '@vireo/sdk/node';
 import { DEFAULT_ENDPOINT, clientFrom } from '../client.js';
 import { addCredentialOptions, ENV, resolveCredentials, type CredentialFlags } from '../config/credentials.js';
-import { loginFile, readLogin, removeLogin, writeLogin } from '../config/login-store.js';
+import { CorruptLoginError, loginFile, readLogin, removeLogin, writeLogin } from '../config/login-store.js';
 import { printFields, printJson, UsageError } from '../output.js';
 import { ask } from '../prompt.js';
 
@@ -30,7 +30,13 @@ Examples:
 `,
     )
     .action(async (opts: CredentialFlags & { json?: boolean }) => {
-      const saved = readLogin();
+      // A damaged saved login is what this command replaces: it only loses its defaults.
+      let saved: ReturnType<typeof readLogin>;
+      try {
+        saved = readLogin();
+      } catch (err) {
+        if (!(err instanceof CorruptLoginError)) throw err;
+      }
       const interactive = Boolean(process.stdin.isTTY);
       let endpoint = opts.endpoint ?? (process.env[ENV.endpoint] || undefined);
       let org = opts.org ?? (process.env[ENV.organizationId] || undefined);

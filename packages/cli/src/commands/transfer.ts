@@ -41,6 +41,8 @@ type UploadOpts = ServerOpts &
     onOverwritten?: (typeof RETENTION)[number];
     batchSize?: number;
     concurrency?: number;
+    /** A file, or false with --no-checksum-cache (undefined: the SDK's default file). */
+    checksumCache?: string | false;
   };
 
 export function registerAssetUpload(assets: Command): void {
@@ -56,12 +58,18 @@ export function registerAssetUpload(assets: Command): void {
     .option('--batch-size <n>', 'files per upload session (default 10000)', positiveInt())
     .option('--concurrency <n>', 'parallel file uploads (default 16)', positiveInt(256))
     .option('--no-wait', 'return once the bytes are sent, without waiting for the server to finish (see `vireo sessions wait`)')
+    .option('--checksum-cache <file>', 'where checksums of unchanged files are kept between runs (default $XDG_CACHE_HOME/vireo/checksums.json, else ~/.cache/vireo/checksums.json)')
+    .option('--no-checksum-cache', 'read and checksum every file, keeping nothing between runs')
     .addHelpText(
       'after',
       `
 Files the dataset already holds (same name, size and CRC32C) are not sent again, so after Ctrl-C or a
-network failure the same command finishes the job. Exit code 0 when every file succeeded, 1 when some
-failed (listed with their error code), 2 for usage errors, 130 when interrupted.
+network failure the same command finishes the job. Checksums of files unchanged since the last run
+(same path, size, times, inode) come from the checksum cache, so a re-run reads no unchanged file;
+the server still verifies the CRC32C of every byte it receives. Two files with the same name (from
+different folders) cannot both be in a dataset: the first is sent, the others fail with EALREADY.
+Exit code 0 when every file succeeded, 1 when some failed (listed with their error code), 2 for
+usage errors, 130 when interrupted.
 `,
     )
     .action(async (datasetId: string, paths: string[], opts: UploadOpts) => {
@@ -76,6 +84,7 @@ failed (listed with their error code), 2 for usage errors, 130 when interrupted.
             onAssetOverwritten: opts.onOverwritten,
             batchSize: opts.batchSize,
             concurrency: opts.concurrency,
+            checksumCache: opts.checksumCache,
             waitUntilDone: opts.wait,
             showProgress: opts.progress,
             signal,
@@ -88,6 +97,7 @@ failed (listed with their error code), 2 for usage errors, 130 when interrupted.
           totalSucceeded: result.totalSucceeded,
           totalFailed: result.totalFailed,
           alreadyPresent: result.alreadyPresent,
+          checksumsFromCache: result.checksumsFromCache,
           successRate: result.successRate,
           sessionIds: result.sessionIds,
           failedFiles: result.failedFiles,

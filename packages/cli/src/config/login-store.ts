@@ -21,17 +21,31 @@ export function configDir(env: NodeJS.ProcessEnv = process.env): string {
 
 export const loginFile = (env: NodeJS.ProcessEnv = process.env) => path.join(configDir(env), 'credentials.json');
 
+/** The saved login cannot be used (not JSON, or not a login): says which file and how to fix it. */
+export class CorruptLoginError extends Error {
+  constructor(readonly file: string, detail: string) {
+    super(`the saved login ${file} is damaged (${detail}): run \`vireo login\` again to replace it (or \`vireo logout\` to remove it)`);
+    this.name = 'ConfigError'; // reported as a setup problem (exit 2), without a stack
+  }
+}
+
 export function readLogin(env: NodeJS.ProcessEnv = process.env): StoredLogin | undefined {
+  const file = loginFile(env);
   let text: string;
   try {
-    text = fs.readFileSync(loginFile(env), 'utf8');
+    text = fs.readFileSync(file, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
   }
-  const value = JSON.parse(text) as Partial<StoredLogin>;
-  if (typeof value.endpoint !== 'string' || typeof value.organizationId !== 'string' || typeof value.secretKey !== 'string') {
-    throw new Error(`${loginFile(env)} is not a vireo login file; run \`vireo logout\` and \`vireo login\` again`);
+  let value: Partial<StoredLogin> | null;
+  try {
+    value = JSON.parse(text) as Partial<StoredLogin> | null;
+  } catch {
+    throw new CorruptLoginError(file, 'not valid JSON');
+  }
+  if (typeof value?.endpoint !== 'string' || typeof value.organizationId !== 'string' || typeof value.secretKey !== 'string') {
+    throw new CorruptLoginError(file, 'endpoint, organizationId or secretKey missing');
   }
   return value as StoredLogin;
 }

@@ -101,7 +101,8 @@ export async function startServer(): Promise<CliServer> {
   const url = /running at (http:\/\/\S+)/.exec(text)![1]!;
   const organizationId = /Organization id:\s+(\S+)/.exec(text)![1]!;
   const secretKey = /Secret key:\s+(dtvi_\S+)/.exec(text)![1]!;
-  const env = cleanEnv({ XDG_CONFIG_HOME: tempDir('vireo-config-') });
+  // Own config and cache directories: the tests never touch the login or checksum cache of the person running them.
+  const env = cleanEnv({ XDG_CONFIG_HOME: tempDir('vireo-config-'), XDG_CACHE_HOME: tempDir('vireo-cache-') });
   return {
     url,
     organizationId,

@@ -19,7 +19,8 @@ export { AssetUploadResult, type AssetUploadOptions, type FailedFile, type Uploa
 export { isSafeFilename, type AssetDownloadOptions, type AssetDownloadResult, type DownloadFailure } from './download-assets.js';
 export { DatasetDownloadResult, extractZip, type DatasetDownloadOptions } from './download-dataset.js';
 export type { AnnotationUploadOptions } from './upload-annotations.js';
-export { ASSET_MIME, collectFiles, crc32cOfFile, crc32cBase64, type LocalFile } from './files.js';
+export { ASSET_MIME, collectFiles, crc32cOfFile, crc32cBase64, type LocalFile, type ScannedFile, type UnreadableFile } from './files.js';
+export { defaultChecksumCacheFile, type FileStamp } from './checksum-cache.js';
 
 export class NodeAssets extends Assets {
   constructor(

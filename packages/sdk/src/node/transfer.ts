@@ -20,8 +20,11 @@ export function newAgent(connections: number, followRedirects = false): Dispatch
 
 export type TransferOutcome =
   | { ok: true; status: number }
-  /** `status` undefined: no answer (network). `retryable`: what failed was transient (the server may never have seen the bytes). */
-  | { ok: false; status: number | undefined; message: string; body: string; retryable: boolean };
+  /**
+   * `status` undefined: no answer (network), or the local file could not be read (`code`: ENOENT,
+   * EACCES…). `retryable`: what failed was transient (the server may never have seen the bytes).
+   */
+  | { ok: false; status: number | undefined; message: string; body: string; retryable: boolean; code?: string };
 
 interface RetryOptions {
   config: ResolvedConfig;
@@ -93,7 +96,19 @@ export interface PutFileOptions extends RetryOptions {
 /** Sends a file's bytes to a signed URL (PUT unless told otherwise). */
 export async function putFile(o: PutFileOptions): Promise<TransferOutcome> {
   const out = await withRetries(o, async () => {
-    const body = o.size <= ONE_READ_MAX ? await fs.promises.readFile(o.file) : fs.createReadStream(o.file, { highWaterMark: ONE_READ_MAX });
+    let body: Buffer | fs.ReadStream;
+    // The file is opened before the request: one that vanished or cannot be read is that file's
+    // failure (not retried as if the network had failed).
+    try {
+      if (o.size <= ONE_READ_MAX) body = await fs.promises.readFile(o.file);
+      else body = (await fs.promises.open(o.file, 'r')).createReadStream({ highWaterMark: ONE_READ_MAX });
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? 'EREAD';
+      return { ok: false, status: undefined, message: `could not be read: ${describe(err)}`, body: '', retryable: false, code };
+    }
+    if (Buffer.isBuffer(body) && body.length !== o.size) {
+      return { ok: false, status: undefined, message: `changed since it was scanned (${o.size} → ${body.length} bytes); run the upload again`, body: '', retryable: false, code: 'ECHANGED' };
+    }
     const res = await request(o.url, {
       method: (o.method ?? 'PUT') as Dispatcher.HttpMethod,
       headers: { ...(o.headers ?? {}), 'content-length': String(o.size) },

@@ -1,6 +1,6 @@
 // Annotation upload (vi-protocol.md §5.2): import session → announce files (size, CRC32C) → PUT
 // each to its signed URL → report FilesInserted (or the failure) → wait until processed.
-import { ViUploadError } from '../errors.js';
+import { ViInvalidParameterError, ViUploadError } from '../errors.js';
 import type { AnnotationImportSession } from '../models.js';
 import type { Annotations, CreateImportSessionOptions } from '../resources/annotations.js';
 import type { ResolvedConfig } from '../config.js';
@@ -22,9 +22,21 @@ export interface AnnotationUploadOptions {
 
 export async function uploadAnnotations(annotations: Annotations, config: ResolvedConfig, o: AnnotationUploadOptions): Promise<AnnotationImportSession> {
   const found = await collectFiles(o.paths, (ext) => ext === '.json' || ext === '.jsonl');
-  // Keys are basenames: the first file of a name wins.
+  // The import session keys files by basename: two files of one name cannot both be imported, and
+  // neither may be dropped silently, so that is refused before anything is sent.
   const byName = new Map<string, (typeof found)[number]>();
-  for (const f of found) if (!byName.has(f.filename)) byName.set(f.filename, f);
+  const clashes: string[] = [];
+  for (const f of found) {
+    const first = byName.get(f.filename);
+    if (first) clashes.push(`${first.path} and ${f.path}`);
+    else byName.set(f.filename, f);
+  }
+  if (clashes.length) {
+    throw new ViInvalidParameterError(
+      `annotation files with the same name: ${clashes.slice(0, 5).join('; ')}${clashes.length > 5 ? ` (and ${clashes.length - 5} more)` : ''}. ` +
+        'An import session keys files by name: rename one, or upload them in separate calls. Nothing was sent.',
+    );
+  }
   if (byName.size === 0) throw new ViUploadError('No annotation files found (folders contribute .json and .jsonl files)');
 
   const session = await annotations.createImportSession({ datasetId: o.datasetId, failurePolicies: o.failurePolicies });

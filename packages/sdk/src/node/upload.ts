@@ -2,15 +2,19 @@
 // limit before any byte is sent, hash each file (CRC32C) while streaming it, announce batches as
 // ingestion sessions (several in parallel), PUT only the files the server asks for (it settles
 // the ones it already has: re-running an interrupted upload sends only what is missing), then wait.
+// Checksums of unchanged files come from a local cache (checksum-cache.ts), so a re-run reads no bytes.
+import { setMaxListeners } from 'node:events';
+import path from 'node:path';
 import type * as W from '@vireo/wire';
 import type { ResolvedConfig } from '../config.js';
 import type { FailureMode, ResourceRetentionMode } from '../enums.js';
-import { ViFileTooLargeError, ViInvalidParameterError, ViUploadError } from '../errors.js';
+import { ViFileTooLargeError, ViInvalidParameterError } from '../errors.js';
 import { AssetIngestionSession } from '../models.js';
 import type { Assets } from '../resources/assets.js';
 import type { Datasets } from '../resources/datasets.js';
 import type { Organizations } from '../resources/organizations.js';
-import { ASSET_MIME, collectFiles, crc32cOfFile, Limiter, mimeOf, positiveOption, type LocalFile } from './files.js';
+import { ChecksumCache, defaultChecksumCacheFile } from './checksum-cache.js';
+import { ASSET_MIME, collectFiles, crc32cOfFile, Limiter, mimeOf, positiveOption, type ScannedFile } from './files.js';
 import { progressBar } from './progress.js';
 import { newAgent, putFile } from './transfer.js';
 
@@ -37,6 +41,12 @@ export interface AssetUploadOptions {
   hashConcurrency?: number | undefined;
   /** Retries of one PUT (default: the client's maxRetries). */
   maxRetries?: number | undefined;
+  /**
+   * Checksums of files already hashed, kept between runs so that re-running an upload does not
+   * read unchanged files again (docs/sdk.md). Default true: $XDG_CACHE_HOME/vireo/checksums.json,
+   * else ~/.cache/vireo/checksums.json. A path: that file. false: every file is read and hashed.
+   */
+  checksumCache?: boolean | string | undefined;
   signal?: AbortSignal | undefined;
 }
 
@@ -46,8 +56,10 @@ export interface UploadProgress {
   phase: UploadPhase;
   totalFiles: number;
   totalBytes: number;
-  /** Files read and checksummed. */
+  /** Files whose checksum is known: read and checksummed, or taken from the checksum cache. */
   hashedFiles: number;
+  /** Of those, the files whose checksum came from the cache (not read). */
+  checksumsFromCache: number;
   /** Files whose bytes were sent and accepted. */
   sentFiles: number;
   sentBytes: number;
@@ -75,6 +87,8 @@ export class AssetUploadResult {
     /** Files the server already held (resumed uploads send nothing for them). */
     readonly alreadyPresent: number,
     readonly durationMs: number,
+    /** Files whose checksum came from the local checksum cache (not read). */
+    readonly checksumsFromCache = 0,
   ) {}
 
   get sessionIds(): string[] {
@@ -104,10 +118,15 @@ export class AssetUploadResult {
   }
 }
 
-interface Hashed extends LocalFile {
+/** The first session takes at most this many files when many need hashing: sending starts while the rest are hashed. */
+const FIRST_BATCH = 256;
+
+interface Pending extends ScannedFile {
   mime: string;
-  crc: number;
+  /** Known from the checksum cache, else computed before its batch is announced. */
+  crc?: number | undefined;
 }
+type Hashed = Pending & { crc: number };
 
 export async function uploadAssets(
   assets: Assets,
@@ -127,9 +146,10 @@ export async function uploadAssets(
   const parallelSessions = positiveOption('parallelSessions', o.parallelSessions, 3);
   const hashConcurrency = positiveOption('hashConcurrency', o.hashConcurrency, 8);
   let batchSize = positiveOption('batchSize', o.batchSize, 10_000);
+  const cacheFile = checksumCacheFile(o.checksumCache);
 
   const progress: UploadProgress = {
-    phase: 'scanning', totalFiles: 0, totalBytes: 0, hashedFiles: 0, sentFiles: 0, sentBytes: 0,
+    phase: 'scanning', totalFiles: 0, totalBytes: 0, hashedFiles: 0, checksumsFromCache: 0, sentFiles: 0, sentBytes: 0,
     alreadyPresentFiles: 0, failedFiles: 0, sessionsCreated: 0, sessionsFinished: 0,
   };
   const bar = progressBar(o.showProgress, 'Uploading');
@@ -138,19 +158,41 @@ export async function uploadAssets(
     bar.update(progress.sentFiles + progress.alreadyPresentFiles + progress.failedFiles);
   };
 
+  // Files that fail here, before any session (never announced): counted in totalFailed.
   const failed: FailedFile[] = [];
+  let localFailures = 0;
+  const failLocally = (f: FailedFile) => {
+    failed.push(f);
+    localFailures++;
+    progress.failedFiles++;
+  };
   // Everything outside the extension list is refused locally, like the Python SDK (which skips them).
-  const all = await collectFiles(o.paths, (ext) => ext in ASSET_MIME);
-  const files: Array<LocalFile & { mime: string }> = [];
+  // The scan, the cache and the server's limits at once. A missing dataset is a ViNotFoundError
+  // now, not after hashing thousands of files.
+  const [all, cache, limits] = await Promise.all([
+    collectFiles(o.paths, (ext) => ext in ASSET_MIME, failLocally),
+    cacheFile === undefined ? undefined : ChecksumCache.open(cacheFile),
+    organizations.limits(),
+    datasets.get({ datasetId: o.datasetId }),
+  ]);
+  const unreadableAtScan = failed.length;
+  const files: Pending[] = [];
+  // A dataset holds one asset per filename: a second file of the same name (from another folder)
+  // would replace the first, so only the first in scan order is sent.
+  const firstOfName = new Map<string, string>();
   for (const f of all) {
     const mime = mimeOf(f.filename);
-    if (mime) files.push({ ...f, mime });
-    else failed.push({ path: f.path, code: 'EBADMIME', message: `not an accepted image extension (${Object.keys(ASSET_MIME).join(' ')})` });
+    const first = firstOfName.get(f.filename);
+    if (!mime) failLocally({ path: f.path, code: 'EBADMIME', message: `not an accepted image extension (${Object.keys(ASSET_MIME).join(' ')})` });
+    else if (first !== undefined) {
+      failLocally({ path: f.path, code: 'EALREADY', message: `not sent: ${first} has the same filename and a dataset holds one asset per filename (rename one, or upload it separately)` });
+    } else {
+      firstOfName.set(f.filename, f.path);
+      files.push({ ...f, mime, crc: cache?.get(f.path, f.stamp) });
+    }
   }
 
-  // The limit is checked before any byte leaves: one file over it fails the whole call. A missing
-  // dataset is a ViNotFoundError now, not after hashing thousands of files.
-  const [limits] = await Promise.all([organizations.limits(), datasets.get({ datasetId: o.datasetId })]);
+  // The limit is checked before any byte leaves: one file over it fails the whole call.
   const tooLarge = files.filter((f) => f.size > limits.maxUploadBytes);
   if (tooLarge.length) {
     const first = tooLarge[0]!;
@@ -161,22 +203,30 @@ export async function uploadAssets(
   }
   batchSize = Math.min(batchSize, limits.maxFilesPerSession);
 
-  progress.totalFiles = all.length;
+  const totalFiles = all.length + unreadableAtScan;
+  progress.totalFiles = totalFiles;
   progress.totalBytes = files.reduce((a, f) => a + f.size, 0);
-  progress.failedFiles = failed.length;
+  progress.checksumsFromCache = cache?.hits ?? 0;
+  progress.hashedFiles = progress.checksumsFromCache;
   progress.phase = 'uploading';
-  bar.setTotal(all.length);
+  bar.setTotal(totalFiles);
   emit();
 
-  const batches: Array<typeof files> = [];
-  for (let i = 0; i < files.length; i += batchSize) batches.push(files.slice(i, i + batchSize));
+  // Sessions are announced with every file's checksum. When many files must be read, a small
+  // first session lets PUTs start while the next batches are still being hashed. Not with
+  // FailAfterOne: there a session is what one failure stops, and splitting it would change that.
+  const toHash = files.filter((f) => f.crc === undefined).length;
+  const firstBatch = failureMode === 'FailAfterAll' && toHash > FIRST_BATCH ? Math.min(batchSize, FIRST_BATCH) : batchSize;
+  const batches: Pending[][] = [];
+  if (files.length) batches.push(files.slice(0, firstBatch));
+  for (let i = firstBatch; i < files.length; i += batchSize) batches.push(files.slice(i, i + batchSize));
 
   const agent = newAgent(concurrency);
   const putLimiter = new Limiter(concurrency);
   const hashLimiter = new Limiter(hashConcurrency);
   const buffers: Buffer[] = [];
   const maxRetries = o.maxRetries ?? config.maxRetries;
-  const sessions: AssetIngestionSession[] = new Array(batches.length);
+  const sessions: Array<AssetIngestionSession | undefined> = new Array(batches.length);
   let succeeded = 0;
   let errored = 0;
 
@@ -184,25 +234,40 @@ export async function uploadAssets(
   // call rejects only once all have stopped, so nothing runs on after it against a closed agent.
   const stop = new AbortController();
   const signal = o.signal ? AbortSignal.any([o.signal, stop.signal]) : stop.signal;
+  // Every PUT, hash and poll in flight listens to it: that many listeners are expected.
+  setMaxListeners(concurrency + hashConcurrency + 2 * parallelSessions + 10, signal);
   let failure: { err: unknown } | undefined;
 
-  const runBatch = async (batch: typeof files, index: number) => {
-    const hashed: Hashed[] = await Promise.all(
-      batch.map((f) =>
-        hashLimiter.run(async () => {
-          if (signal.aborted) throw signal.reason;
-          const buf = buffers.pop() ?? Buffer.allocUnsafe(1024 * 1024);
-          try {
-            const { crc, size } = await crc32cOfFile(f.path, buf);
-            if (size !== f.size) throw new ViUploadError(`${f.path} changed while it was being read (${f.size} → ${size} bytes)`);
-            progress.hashedFiles++;
-            return { ...f, crc };
-          } finally {
-            buffers.push(buf);
-          }
-        }),
-      ),
-    );
+  /** The file's CRC32C, or undefined when it could not be read as scanned (then it is a failed file). */
+  const hash = (f: Pending) =>
+    hashLimiter.run(async (): Promise<Hashed | undefined> => {
+      if (signal.aborted) throw signal.reason;
+      const buf = buffers.pop() ?? Buffer.allocUnsafe(1024 * 1024);
+      try {
+        const { crc, size } = await crc32cOfFile(f.path, buf);
+        if (size !== f.size) {
+          failLocally({ path: f.path, code: 'ECHANGED', message: `not sent: it changed after the scan (${f.size} → ${size} bytes); run the upload again` });
+          return undefined;
+        }
+        cache?.set(f.path, f.stamp, crc);
+        progress.hashedFiles++;
+        return { ...f, crc };
+      } catch (err) {
+        if (signal.aborted) throw signal.reason;
+        const code = (err as NodeJS.ErrnoException).code;
+        if (!code) throw err;
+        failLocally({ path: f.path, code, message: `not sent: could not be read (${(err as Error).message})` });
+        return undefined;
+      } finally {
+        buffers.push(buf);
+        if (!signal.aborted) emit();
+      }
+    });
+
+  const runBatch = async (batch: Pending[], index: number) => {
+    const hashed = (await Promise.all(batch.map((f) => (f.crc === undefined ? hash(f) : (f as Hashed))))).filter((f): f is Hashed => f !== undefined);
+    // Every file of the batch vanished: nothing to announce.
+    if (hashed.length === 0) return;
     const created = await assets.createIngestionSession({
       datasetId: o.datasetId,
       files: hashed.map((f) => ({ filename: f.filename, mime: f.mime, size: f.size, crc32c: f.crc })),
@@ -212,7 +277,7 @@ export async function uploadAssets(
     });
     progress.sessionsCreated++;
     const byName = new Map<string, Hashed>();
-    for (const f of hashed) if (!byName.has(f.filename)) byName.set(f.filename, f);
+    for (const f of hashed) byName.set(f.filename, f);
     const pathOf = (filename: string) => byName.get(filename)?.path ?? filename;
 
     // Settled at creation: already present (succeeded) or refused (errored).
@@ -244,12 +309,13 @@ export async function uploadAssets(
             progress.sentFiles++;
             progress.sentBytes += f.size;
           } else {
-            const code = /^(E[A-Z]{3,})\b/.exec(out.message)?.[1];
+            const code = out.code ?? /^(E[A-Z]{3,})\b/.exec(out.message)?.[1];
             const failure = { path: f.path, code: code ?? (out.status === undefined ? 'ENETWORK' : 'EUPLOAD'), message: out.message };
-            if (out.retryable) undelivered.push(failure);
+            // A file that could not be read locally never reached the server either: like a network failure.
+            if (out.retryable || out.status === undefined) undelivered.push(failure);
             else refused.set(f.filename, failure);
             progress.failedFiles++;
-            if (failureMode === 'FailAfterOne' && !out.retryable) halted = true;
+            if (failureMode === 'FailAfterOne' && !out.retryable && out.status !== undefined) halted = true;
           }
           emit();
         }),
@@ -261,7 +327,8 @@ export async function uploadAssets(
     // waiting would block for that long, so such a session is reported as it stands.
     if (o.waitUntilDone !== false && undelivered.length === 0) {
       progress.phase = 'waiting';
-      session = await assets.waitUntilDone({ datasetId: o.datasetId, assetIngestionSessionId: created.assetIngestionSessionId, signal });
+      // A session settled entirely at creation (a re-run: every file already there) needs no poll.
+      if (!session.isFinished) session = await assets.waitUntilDone({ datasetId: o.datasetId, assetIngestionSessionId: created.assetIngestionSessionId, signal });
       progress.sessionsFinished++;
       progress.failedFiles += notSent.length;
       const p = session.status.progressCount;
@@ -305,11 +372,24 @@ export async function uploadAssets(
     );
     if (failure) throw failure.err;
   } finally {
-    await agent.close().catch(() => undefined);
+    // Checksums computed so far are kept even when the upload stopped: its re-run reads less.
+    await Promise.all([agent.close().catch(() => undefined), cache?.save()]);
     progress.phase = 'done';
     emit();
     bar.stop();
   }
-  const local = all.length - files.length;
-  return new AssetUploadResult(all.length, succeeded, errored + local, sessions, failed, progress.alreadyPresentFiles, Date.now() - started);
+  const done = sessions.filter((s): s is AssetIngestionSession => s !== undefined);
+  return new AssetUploadResult(totalFiles, succeeded, errored + localFailures, done, failed, progress.alreadyPresentFiles, Date.now() - started, progress.checksumsFromCache);
+}
+
+/** The cache file an upload uses (undefined: none), from the `checksumCache` option. */
+function checksumCacheFile(option: AssetUploadOptions['checksumCache']): string | undefined {
+  if (option === false) return undefined;
+  if (typeof option === 'string' && option !== '') return path.resolve(option);
+  if (option !== undefined && option !== true) throw new ViInvalidParameterError(`checksumCache must be true, false or a file path (got ${String(option)})`);
+  try {
+    return defaultChecksumCacheFile();
+  } catch {
+    return undefined; // no home directory: no cache
+  }
 }
