@@ -312,6 +312,29 @@ describeEachDialect('dataset exports', (dialect) => {
     expect(leftovers).toEqual([]);
   });
 
+  it('deleting the dataset removes its exports and their archives, before they expire', async () => {
+    const doomed = await newDataset(s, 'doomed');
+    await upload(s, doomed, [{ filename: 'x.png', bytes: await noiseImage('png', 21, 30, 30), mime: 'image/png' }]);
+    const created = await createExport(s, doomed, { format: 'ViFull', options: { normalized: true, splitRatio: null } });
+    const done = await settled(s, doomed, created.datasetExportId);
+    const url = done.json.status.downloadUrl.url as string;
+    const row = await store.db.selectFrom('dataset_exports').selectAll().where('id', '=', created.datasetExportId).executeTakeFirstOrThrow();
+    const sha = row.archive_sha256!;
+    const blobFile = path.join(s.dataDir, 'blobs', sha.slice(0, 2), sha.slice(2, 4), sha);
+    expect(fs.existsSync(blobFile)).toBe(true);
+
+    expect((await s.request('DELETE', `/workspaces/${s.organizationId}/datasets/${doomed}`)).status).toBe(200);
+    await waitFor(
+      async () => ((await store.db.selectFrom('datasets').select('purged_at').where('id', '=', row.dataset_id).executeTakeFirst())?.purged_at ? true : undefined),
+      'the dataset to be purged',
+    );
+    expect(await store.db.selectFrom('dataset_exports').select('id').where('dataset_id', '=', row.dataset_id).execute()).toEqual([]);
+    await waitFor(async () => (fs.existsSync(blobFile) ? undefined : true), "the export's archive to be collected");
+    const late = await fetch(url);
+    expect(late.status).toBe(404);
+    await late.arrayBuffer();
+  });
+
   it('keeps each organization to its own exports', async () => {
     const { admin } = await import('../src/index.js');
     const other = await admin.createOrganization(s.server.config, { name: 'Other' });
