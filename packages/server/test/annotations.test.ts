@@ -312,20 +312,6 @@ describeEachDialect('annotation import', (dialect) => {
     expect(exported).toEqual(imported);
   });
 
-  it('a dataset deleted before the import commits: the session is rejected', async () => {
-    const { ds } = await dataset();
-    const created = await createImport(s, ds, { onBadAnnotation: 'Warn', onBadFile: 'Warn', onOverwritten: 'Warn' });
-    const id = created.json.annotationImportSessionId;
-    const bytes = jsonl([catLine()]);
-    const announced = await announce(s, ds, id, [{ name: 'a.jsonl', bytes }]);
-    expect((await putFile(announced.json.files['a.jsonl'], bytes)).status).toBe(200);
-    expect((await s.request('DELETE', dsPath(ds))).status).toBe(200);
-    expect((await patchStatus(s, ds, id, {})).status).toBe(200);
-    const final = await waitImportDone(s, ds, id);
-    const complete = final.json.status.conditions.find((c: any) => c.condition === 'Complete');
-    expect(complete).toMatchObject({ status: 'FailedReach', message: expect.stringMatching(/dataset was deleted/) });
-  });
-
   it('annotations list pages with pageToken/pageSize; a bad token is 400', async () => {
     const { ds, ids } = await dataset();
     const lines = Array.from({ length: 12 }, (_, i) => catLine(`p${i}`)); // 24 parts
