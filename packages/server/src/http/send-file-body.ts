@@ -79,9 +79,13 @@ export function sendFileBody(request: FastifyRequest, reply: FastifyReply, reade
         position += n;
         res.write(buffer.subarray(0, n), (writeErr) => {
           buffersOut--;
-          // After a failed write (the client went away) the buffer is left to the GC: no doubt
-          // about who still holds it.
-          if (!writeErr) giveBack(buffer);
+          if (writeErr) {
+            // The client went away (perhaps before 'close' could be heard): stop reading. The
+            // buffer is left to the GC: no doubt about who still holds it.
+            stop();
+            return;
+          }
+          giveBack(buffer);
           pump();
         });
         pump();
