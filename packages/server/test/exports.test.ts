@@ -1,7 +1,9 @@
 // Dataset exports (§3.2, §6.2–6.4): the API shapes, the archive layout and annotation lines, splits,
 // the signed download (HEAD, Range), failures, expiry, ZIP64 and organization isolation.
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UrlSigner } from '../src/blobs/signed-urls.js';
 import { openStore, type Store } from '../src/store/db.js';
@@ -212,6 +214,21 @@ describeEachDialect('dataset exports', (dialect) => {
     ]);
     // Images without annotations keep an (empty) file, so sorted images and files stay paired.
     expect(archive.entries.get('dump/annotations/fox.jsonl')!.length).toBe(0);
+  });
+
+  it('images from 16 KiB to over 1 MiB (read into buffers that are used again) come out byte for byte', async () => {
+    const own = await newDataset(s, 'pooled');
+    const sides = [75, 90, 110, 130, 150, 180, 200, 230, 260, 300, 330, 360, 400, 450, 500, 640];
+    const mine: TestFile[] = [];
+    for (const [i, side] of [...sides, ...sides].entries()) {
+      const pixels = crypto.randomBytes(side * side * 3);
+      mine.push({ filename: `p${String(i).padStart(2, '0')}.png`, bytes: await sharp(pixels, { raw: { width: side, height: side, channels: 3 } }).png().toBuffer(), mime: 'image/png' });
+    }
+    expect(Math.min(...mine.map((f) => f.bytes.length))).toBeGreaterThan(16 * 1024);
+    expect(Math.max(...mine.map((f) => f.bytes.length))).toBeGreaterThan(1024 * 1024);
+    await upload(s, own, mine);
+    const { archive } = await exportAndDownload(s, own, { format: 'ViFull', options: { normalized: true, splitRatio: null } });
+    for (const f of mine) expect(archive.entries.get(`dump/images/${f.filename}`)!.equals(f.bytes), f.filename).toBe(true);
   });
 
   it('normalized: false writes pixel boxes from the image dimensions', async () => {
