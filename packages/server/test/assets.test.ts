@@ -1,4 +1,6 @@
 // The asset resource (§3.3, §6.1, §8.3): get, list with keyset pagination, signed downloads, delete.
+import crypto from 'node:crypto';
+import sharp from 'sharp';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { openStore, type Store } from '../src/store/db.js';
 import { describeEachDialect } from './support/dialects.js';
@@ -72,6 +74,49 @@ describeEachDialect('assets', (dialect) => {
     const put = await fetch(url, { method: 'PUT', body: 'x' });
     expect(put.status).not.toBe(200);
     await put.arrayBuffer();
+  });
+
+  it('serves a file of several read chunks byte for byte: whole, in ranges across chunks, side by side, after an aborted download', async () => {
+    // ~3.3 MB of noise PNG: more than the download's 512 KiB read buffers several times over, so
+    // buffers go back to their pool and are filled again while other downloads use the pool too.
+    const pixels = crypto.randomBytes(1100 * 1000 * 3);
+    const big: TestFile = { filename: 'big noise.png', bytes: await sharp(pixels, { raw: { width: 1100, height: 1000, channels: 3 } }).png().toBuffer(), mime: 'image/png' };
+    expect(big.bytes.length).toBeGreaterThan(3 * 1024 * 1024);
+    const own = await newDataset(s);
+    await upload(s, own, [big]);
+    const asset = (await listAll(s, own, 'contents=y')).find((a) => a.filename === big.filename);
+    const url = asset.contents.asset.url as string;
+    const get = async (range?: string) => {
+      const res = await fetch(url, range ? { headers: { range } } : {});
+      return { status: res.status, requestId: res.headers.get('x-request-id'), bytes: Buffer.from(await res.arrayBuffer()) };
+    };
+
+    // A client that goes away after the first bytes: its buffers must not be handed out while in use.
+    const abort = new AbortController();
+    const partial = await fetch(url, { signal: abort.signal });
+    const reader = partial.body!.getReader();
+    await reader.read();
+    abort.abort();
+    await reader.read().catch(() => undefined);
+
+    const n = big.bytes.length;
+    const cuts = [
+      [0, 524287],
+      [524286, 1048577],
+      [1000, n - 1000],
+      [n - 3, n - 1],
+    ];
+    const results = await Promise.all([get(), get(), ...cuts.map(([a, b]) => get(`bytes=${a}-${b}`))]);
+    for (const whole of results.slice(0, 2)) {
+      expect(whole.status).toBe(200);
+      expect(whole.requestId).toMatch(/./);
+      expect(whole.bytes.equals(big.bytes)).toBe(true);
+    }
+    cuts.forEach(([a, b], i) => {
+      expect(results[2 + i]!.status).toBe(206);
+      expect(results[2 + i]!.bytes.equals(big.bytes.subarray(a!, b! + 1))).toBe(true);
+    });
+    expect((await get()).bytes.equals(big.bytes)).toBe(true);
   });
 
   it('makes a 256 px WebP thumbnail on first request and then serves it from the blob store', async () => {

@@ -1,7 +1,9 @@
 // Dataset exports (§3.2, §6.2–6.4): the API shapes, the archive layout and annotation lines, splits,
 // the signed download (HEAD, Range), failures, expiry, ZIP64 and organization isolation.
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blobRelativePath } from '../src/blobs/fs.js';
 import { UrlSigner } from '../src/blobs/signed-urls.js';
@@ -215,6 +217,21 @@ describeEachDialect('dataset exports', (dialect) => {
     expect(archive.entries.get('dump/annotations/fox.jsonl')!.length).toBe(0);
   });
 
+  it('images from 16 KiB to over 1 MiB (read into buffers that are used again) come out byte for byte', async () => {
+    const own = await newDataset(s, 'pooled');
+    const sides = [75, 90, 110, 130, 150, 180, 200, 230, 260, 300, 330, 360, 400, 450, 500, 640];
+    const mine: TestFile[] = [];
+    for (const [i, side] of [...sides, ...sides].entries()) {
+      const pixels = crypto.randomBytes(side * side * 3);
+      mine.push({ filename: `p${String(i).padStart(2, '0')}.png`, bytes: await sharp(pixels, { raw: { width: side, height: side, channels: 3 } }).png().toBuffer(), mime: 'image/png' });
+    }
+    expect(Math.min(...mine.map((f) => f.bytes.length))).toBeGreaterThan(16 * 1024);
+    expect(Math.max(...mine.map((f) => f.bytes.length))).toBeGreaterThan(1024 * 1024);
+    await upload(s, own, mine);
+    const { archive } = await exportAndDownload(s, own, { format: 'ViFull', options: { normalized: true, splitRatio: null } });
+    for (const f of mine) expect(archive.entries.get(`dump/images/${f.filename}`)!.equals(f.bytes), f.filename).toBe(true);
+  });
+
   it('normalized: false writes pixel boxes from the image dimensions', async () => {
     const { exp, archive } = await exportAndDownload(s, ds, { format: 'ViJsonl', options: { normalized: false, splitRatio: null } });
     expect(exp.spec.options.normalized).toBe(false);
@@ -311,6 +328,31 @@ describeEachDialect('dataset exports', (dialect) => {
     const staging = path.join(s.dataDir, 'staging');
     const leftovers = fs.readdirSync(staging).flatMap((d) => fs.readdirSync(path.join(staging, d)));
     expect(leftovers).toEqual([]);
+  });
+
+  it('deleting the dataset removes its exports and their archives, before they expire', async () => {
+    const doomed = await newDataset(s, 'doomed');
+    await upload(s, doomed, [{ filename: 'x.png', bytes: await noiseImage('png', 21, 30, 30), mime: 'image/png' }]);
+    const created = await createExport(s, doomed, { format: 'ViFull', options: { normalized: true, splitRatio: null } });
+    const done = await settled(s, doomed, created.datasetExportId);
+    const url = done.json.status.downloadUrl.url as string;
+    const row = await store.db.selectFrom('dataset_exports').selectAll().where('id', '=', created.datasetExportId).executeTakeFirstOrThrow();
+    // Found by name, whatever the blob store's folder layout.
+    const blobFile = (fs.readdirSync(path.join(s.dataDir, 'blobs'), { recursive: true }) as string[])
+      .map((f) => path.join(s.dataDir, 'blobs', f))
+      .find((f) => path.basename(f) === row.archive_sha256);
+    expect(blobFile && fs.existsSync(blobFile)).toBe(true);
+
+    expect((await s.request('DELETE', `/workspaces/${s.organizationId}/datasets/${doomed}`)).status).toBe(200);
+    await waitFor(
+      async () => ((await store.db.selectFrom('datasets').select('purged_at').where('id', '=', row.dataset_id).executeTakeFirst())?.purged_at ? true : undefined),
+      'the dataset to be purged',
+    );
+    expect(await store.db.selectFrom('dataset_exports').select('id').where('dataset_id', '=', row.dataset_id).execute()).toEqual([]);
+    await waitFor(async () => (fs.existsSync(blobFile!) ? undefined : true), "the export's archive to be collected");
+    const late = await fetch(url);
+    expect(late.status).toBe(404);
+    await late.arrayBuffer();
   });
 
   it('keeps each organization to its own exports', async () => {

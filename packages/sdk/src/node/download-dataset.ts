@@ -11,7 +11,7 @@ import { ViOperationError } from '../errors.js';
 import type { DatasetExport } from '../models.js';
 import { checkId } from '../resources/base.js';
 import type { Datasets, DatasetExportSettings } from '../resources/datasets.js';
-import { positiveOption } from './files.js';
+import { mapLimit, positiveOption } from './files.js';
 import { progressBar } from './progress.js';
 import { getRange, getToFile, headSize, newAgent } from './transfer.js';
 
@@ -177,39 +177,104 @@ async function fetchArchive(
   }
 }
 
+/** Files up to this size are read whole (archive entries, annotation files); larger ones are streamed. */
+const READ_WHOLE_MAX = 4 * 1024 * 1024;
+/** Entries written at once: one after another, each file's open, write and close wait on the disk in turn. */
+const EXTRACT_CONCURRENCY = 8;
+
 /** Extracts every entry under `dest`; absolute names, `..`, drive letters and symlinks are refused. */
 export async function extractZip(zipFile: string, dest: string): Promise<void> {
   await fs.promises.mkdir(dest, { recursive: true });
   const root = path.resolve(dest);
   const zip = await new Promise<yauzl.ZipFile>((resolve, reject) =>
-    yauzl.open(zipFile, { lazyEntries: true, autoClose: true, validateEntrySizes: true, strictFileNames: false }, (err, z) => (err ? reject(err) : resolve(z))),
+    // autoClose off: entries are still being read after the listing ended; closed below.
+    yauzl.open(zipFile, { lazyEntries: true, autoClose: false, validateEntrySizes: true, strictFileNames: false }, (err, z) => (err ? reject(err) : resolve(z))),
   );
+  const archive = await fs.promises.open(zipFile, 'r');
+  try {
+    await extractEntries(zip, root, archive);
+  } finally {
+    if (zip.isOpen) zip.close();
+    await archive.close();
+  }
+}
+
+async function extractEntries(zip: yauzl.ZipFile, root: string, archive: fs.promises.FileHandle): Promise<void> {
+  // Each folder is made once (entries of one folder are written side by side).
+  const folders = new Map<string, Promise<unknown>>();
+  const folder = (dir: string) => {
+    let made = folders.get(dir);
+    if (!made) folders.set(dir, (made = fs.promises.mkdir(dir, { recursive: true })));
+    return made;
+  };
+  const extract = async (entry: yauzl.Entry) => {
+    const name = entry.fileName;
+    const target = path.resolve(root, name);
+    const mode = (entry.externalFileAttributes >>> 16) & 0o170000;
+    if (name.startsWith('/') || name.includes('\\') || /^[A-Za-z]:/.test(name) || name.split('/').includes('..') ||
+        (target !== root && !target.startsWith(root + path.sep))) {
+      throw new ViOperationError(`Refused to extract "${name}": it would land outside ${root}`);
+    }
+    if (mode === 0o120000) throw new ViOperationError(`Refused to extract "${name}": symbolic links are not extracted`);
+    if (name.endsWith('/')) {
+      await folder(target);
+      return;
+    }
+    await folder(path.dirname(target));
+    if (!entry.isCompressed() && !entry.isEncrypted() && entry.compressedSize <= READ_WHOLE_MAX) {
+      // A STOREd file (every image of an export): one read and one write, instead of a stream
+      // of small chunks through yauzl's reader.
+      const header = await zip.readLocalFileHeaderPromise(entry, { minimal: true });
+      const bytes = Buffer.allocUnsafe(entry.compressedSize);
+      const { bytesRead } = await archive.read(bytes, 0, bytes.length, header.fileDataStart);
+      if (bytesRead !== bytes.length) throw new ViOperationError(`The archive ends inside "${name}": it is damaged or incomplete`);
+      await fs.promises.writeFile(target, bytes, { flag: 'wx' });
+      return;
+    }
+    const rs = await new Promise<NodeJS.ReadableStream>((res, rej) => zip.openReadStream(entry, (err, s) => (err ? rej(err) : res(s))));
+    await pipeline(rs, fs.createWriteStream(target, { flags: 'wx' }));
+  };
   await new Promise<void>((resolve, reject) => {
+    let active = 0;
+    let listed = false;
+    let waiting = false;
+    let failure: { err: unknown } | undefined;
+    // Settles once nothing is being written any more: after a failure the caller removes the
+    // folder, and no entry still in flight may write into it afterwards.
+    const settle = () => {
+      if (active > 0) return;
+      if (failure) reject(failure.err instanceof Error ? failure.err : new Error(String(failure.err)));
+      else if (listed) resolve();
+    };
     const fail = (err: unknown) => {
-      zip.close();
-      reject(err instanceof Error ? err : new Error(String(err)));
+      failure ??= { err };
+      settle();
     };
     zip.on('error', fail);
-    zip.on('end', resolve);
+    zip.on('end', () => {
+      listed = true;
+      settle();
+    });
     zip.on('entry', (entry: yauzl.Entry) => {
-      void (async () => {
-        const name = entry.fileName;
-        const target = path.resolve(root, name);
-        const mode = (entry.externalFileAttributes >>> 16) & 0o170000;
-        if (name.startsWith('/') || name.includes('\\') || /^[A-Za-z]:/.test(name) || name.split('/').includes('..') ||
-            (target !== root && !target.startsWith(root + path.sep))) {
-          throw new ViOperationError(`Refused to extract "${name}": it would land outside ${root}`);
-        }
-        if (mode === 0o120000) throw new ViOperationError(`Refused to extract "${name}": symbolic links are not extracted`);
-        if (name.endsWith('/')) {
-          await fs.promises.mkdir(target, { recursive: true });
-        } else {
-          await fs.promises.mkdir(path.dirname(target), { recursive: true });
-          const rs = await new Promise<NodeJS.ReadableStream>((res, rej) => zip.openReadStream(entry, (err, s) => (err ? rej(err) : res(s))));
-          await pipeline(rs, fs.createWriteStream(target, { flags: 'wx' }));
-        }
-        zip.readEntry();
-      })().catch(fail);
+      if (failure) return;
+      active++;
+      extract(entry).then(
+        () => {
+          active--;
+          if (!failure && waiting) {
+            waiting = false;
+            zip.readEntry();
+          }
+          settle();
+        },
+        (err: unknown) => {
+          active--;
+          fail(err);
+        },
+      );
+      // The next entry is listed while this one is written, up to EXTRACT_CONCURRENCY at once.
+      if (active < EXTRACT_CONCURRENCY) zip.readEntry();
+      else waiting = true;
     });
     zip.readEntry();
   });
@@ -236,17 +301,28 @@ export async function describeDataset(datasetId: string, dir: string, exportId: 
     if (e.isDirectory()) splits.push(e.name);
   }
   splits.sort();
-  for (const f of await walk(dir)) {
-    bytes += (await fs.promises.stat(f)).size;
+  // Files in parallel: thousands of stats and small reads one after another each wait on the disk.
+  await mapLimit(await walk(dir), 16, async (f) => {
+    const size = (await fs.promises.stat(f)).size;
+    bytes += size;
     const rel = path.relative(dir, f).split(path.sep);
     if (rel.length >= 3 && rel[1] === 'images' && IMAGE_EXT.has(path.extname(f).toLowerCase())) assetsCount++;
-    if (rel.length >= 3 && rel[1] === 'annotations' && /\.jsonl?$/.test(f)) annotationsCount += await countLines(f);
-  }
+    if (rel.length >= 3 && rel[1] === 'annotations' && /\.jsonl?$/.test(f)) {
+      // Not `count += await …`: that reads the count before the wait, and parallel files would lose lines.
+      const lines = await countLines(f, size);
+      annotationsCount += lines;
+    }
+  });
   return new DatasetDownloadResult(datasetId, dir, bytes / 1024 / 1024, splits, assetsCount, annotationsCount, exportId, downloaded);
 }
 
-async function countLines(file: string): Promise<number> {
+
+async function countLines(file: string, size: number): Promise<number> {
   let n = 0;
+  if (size <= READ_WHOLE_MAX) {
+    for (const line of (await fs.promises.readFile(file, 'utf8')).split(/\r?\n|\r/)) if (line.trim() !== '') n++;
+    return n;
+  }
   const rl = readline.createInterface({ input: fs.createReadStream(file), crlfDelay: Infinity });
   for await (const line of rl) if (line.trim() !== '') n++;
   return n;

@@ -40,6 +40,13 @@ export interface ByteRange {
   end: number;
 }
 
+/** A blob opened for positional reads; the caller closes it (after its last read has settled). */
+export interface BlobReader {
+  /** Reads up to `length` bytes at `position` into the start of `into`; resolves with the count (0 at the end). */
+  read(into: Buffer, length: number, position: number): Promise<number>;
+  close(): Promise<void>;
+}
+
 export interface BlobStore {
   /**
    * Streams `input` into a new staging object while measuring size, CRC32C and SHA-256. Nothing is
@@ -66,6 +73,8 @@ export interface BlobStore {
   readInto(sha256: string, into: Buffer, length: number): Promise<number>;
   /** The blob's bytes, or a range of them. */
   stream(sha256: string, range?: ByteRange): Readable;
+  /** Opens the blob for reads into the caller's buffers (downloads reuse theirs); rejects with ENOENT when it is missing. */
+  openReader(sha256: string): Promise<BlobReader>;
   exists(sha256: string): Promise<boolean>;
   /** Removes the blob; a blob already gone is not an error. */
   delete(sha256: string): Promise<void>;

@@ -1,8 +1,9 @@
 // Reads the entries of an uploaded annotation file as a stream, never the whole file at once:
-// JSON Lines (one object per line), or a JSON array (parsed incrementally by stream-json). The
-// first character that is not whitespace (or a byte-order mark) tells which.
-import { pipeline, type Readable } from 'node:stream';
-import streamArray from 'stream-json/streamers/stream-array.js';
+// JSON Lines (one object per line), or a JSON array (split into its elements as the bytes stream
+// in, each element then read by JSON.parse). The first character that is not whitespace (or a
+// byte-order mark) tells which. A line or an element longer than the limit is reported as a bad
+// line and its bytes are skipped, never held: memory stays bounded by the limit, whatever the file.
+import type { Readable } from 'node:stream';
 
 export type FileEntry =
   /** A JSON value, or the reason a line could not be read; `line` counts from 1. */
@@ -13,7 +14,7 @@ export type FileEntry =
 export class MalformedFileError extends Error {}
 
 export interface ReadOptions {
-  /** Longest line (or array element, roughly) taken, in bytes. */
+  /** Longest line, or element of a JSON array, taken (bytes). */
   maxLineBytes: number;
 }
 
@@ -22,7 +23,7 @@ const NEWLINE = 0x0a;
 export async function* readEntries(open: () => NodeJS.ReadableStream, o: ReadOptions): AsyncGenerator<FileEntry> {
   const first = await firstSignificantByte(open());
   if (first === undefined) return; // empty or only whitespace: no annotations
-  if (first === 0x5b /* [ */) yield* readArray(open());
+  if (first === 0x5b /* [ */) yield* readArray(open(), o.maxLineBytes);
   else yield* readLines(open(), o.maxLineBytes);
 }
 
@@ -104,20 +105,111 @@ async function* readLines(stream: NodeJS.ReadableStream, maxLineBytes: number): 
   }
 }
 
-async function* readArray(stream: NodeJS.ReadableStream): AsyncGenerator<FileEntry> {
-  const items = streamArray.withParserAsStream();
-  let failure: Error | undefined;
-  pipeline(stream as Readable, items, (err) => {
-    if (err) failure = err;
-  });
-  try {
-    for await (const item of items as AsyncIterable<{ key: number; value: unknown }>) {
-      yield { line: item.key + 1, value: item.value };
+/**
+ * The elements of a JSON array, one at a time. Only the structure is scanned here (strings,
+ * escapes, nesting: every structural character is ASCII, so bytes of UTF-8 text never look like
+ * one); each element's bytes go to JSON.parse. An element past `maxBytes` is reported LineTooLong
+ * and the scan goes on without keeping its bytes. A file that is not one well-formed array
+ * (unbalanced, a missing comma, an element that is not JSON, text after the closing bracket) is a
+ * MalformedFileError, as a whole.
+ */
+async function* readArray(stream: NodeJS.ReadableStream, maxBytes: number): AsyncGenerator<FileEntry> {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  const malformed = (why: string) => new MalformedFileError(`not a valid JSON array: ${why}`);
+  /** before: up to the opening [; between: before an element or the closing ]; element: inside one; after: past the closing ]. */
+  let state: 'before' | 'between' | 'element' | 'after' = 'before';
+  let count = 0;
+  let expectElement = false; // after a comma, an element must follow
+  let depth = 0;
+  let inString = false;
+  let escaped = false;
+  let parts: Buffer[] = [];
+  let length = 0;
+  let tooLong = false;
+  let seenBom = false;
+
+  const keep = (piece: Buffer) => {
+    if (tooLong || piece.length === 0) return;
+    if (length + piece.length > maxBytes) {
+      tooLong = true;
+      parts = [];
+      length = 0;
+      return;
     }
-  } catch (err) {
-    throw new MalformedFileError(`not a valid JSON array: ${(failure ?? (err as Error)).message}`);
-  } finally {
-    items.destroy(); // the reader stopped early: release the file
+    parts.push(piece);
+    length += piece.length;
+  };
+  /** The element just ended: its value, or why it cannot be one. */
+  const finish = (): FileEntry => {
+    count++;
+    const bytes = Buffer.concat(parts, length);
+    parts = [];
+    length = 0;
+    depth = 0;
+    if (tooLong) {
+      tooLong = false;
+      return { line: count, problem: 'LineTooLong', message: `the element is longer than ${maxBytes} bytes` };
+    }
+    let text: string;
+    try {
+      text = decoder.decode(bytes);
+    } catch {
+      throw malformed(`element ${count} is not UTF-8 text`);
+    }
+    try {
+      return { line: count, value: JSON.parse(text) };
+    } catch (err) {
+      throw malformed(`element ${count}: ${(err as Error).message}`);
+    }
+  };
+  const isSpace = (b: number) => b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d;
+
+  for await (const chunk of stream as Readable) {
+    const buf = chunk as Buffer;
+    let from = 0; // start of the current element's bytes within this chunk
+    for (let i = 0; i < buf.length; i++) {
+      const b = buf[i]!;
+      if (state === 'element') {
+        if (inString) {
+          if (escaped) escaped = false;
+          else if (b === 0x5c /* \ */) escaped = true;
+          else if (b === 0x22 /* " */) inString = false;
+          continue;
+        }
+        if (b === 0x22) inString = true;
+        else if (b === 0x7b /* { */ || b === 0x5b /* [ */) depth++;
+        else if ((b === 0x7d /* } */ || b === 0x5d /* ] */) && depth > 0) depth--;
+        else if (depth === 0 && (b === 0x2c /* , */ || b === 0x5d /* ] */)) {
+          keep(buf.subarray(from, i));
+          yield finish();
+          state = b === 0x2c ? 'between' : 'after';
+          expectElement = b === 0x2c;
+        }
+        continue;
+      }
+      if (isSpace(b)) continue;
+      if (state === 'before') {
+        if (!seenBom && b === 0xef && buf[i + 1] === 0xbb && buf[i + 2] === 0xbf) {
+          seenBom = true;
+          i += 2;
+          continue;
+        }
+        if (b !== 0x5b) throw malformed('it does not start with [');
+        state = 'between';
+      } else if (state === 'between') {
+        if (b === 0x5d && !expectElement) {
+          state = 'after';
+          continue;
+        }
+        if (b === 0x2c || b === 0x5d) throw malformed(`a value is missing ${count === 0 ? "before the first comma" : `after element ${count}`}`);
+        state = 'element';
+        from = i;
+        i--; // scan this byte as the element's first
+      } else {
+        throw malformed('there is more after the closing ]');
+      }
+    }
+    if (state === 'element') keep(buf.subarray(from));
   }
-  if (failure) throw new MalformedFileError(`not a valid JSON array: ${failure.message}`);
+  if ((state as string) !== 'after') throw malformed('the file ends before the closing ]');
 }

@@ -88,6 +88,7 @@ export async function createImportSession(
     finished_at: null,
     outcome: null,
     message: null,
+    run_key: null,
     page_count: 0,
     annotation_counts: '{}',
     problem_count: 0,
@@ -101,8 +102,10 @@ export async function createImportSession(
 }
 
 export async function getImportSession(svc: AssetServices, organizationId: string, datasetId: string, sessionId: string): Promise<ImportView> {
+  // A deleted dataset's sessions are gone with it (404), as its other resources are.
+  const dataset = await requireDataset(svc.ctx, organizationId, datasetId);
   const session = await store.findImportSession(svc.ctx.db, sessionId);
-  if (!session || session.organization_id !== organizationId || session.dataset_id !== datasetId) {
+  if (!session || session.organization_id !== organizationId || session.dataset_id !== dataset.id) {
     throw notFound('Annotation import session', sessionId);
   }
   const [files, problems] = await Promise.all([store.listImportFiles(svc.ctx.db, sessionId), store.listProblems(svc.ctx.db, sessionId, PROBLEMS_SHOWN)]);
@@ -281,8 +284,10 @@ export async function reportFilesInserted(
   const released: string[] = [];
   await ctx.db.transaction().execute(async (trx) => {
     const now = ctx.now();
+    // A deleted dataset's sessions answer 404 and change no more (as getImportSession).
+    const dataset = await requireDataset({ ...ctx, db: trx }, principal.organizationId, datasetId);
     const session = await store.lockImportSession(trx, ctx.dialect, sessionId);
-    if (!session || session.organization_id !== principal.organizationId || session.dataset_id !== datasetId) {
+    if (!session || session.organization_id !== principal.organizationId || session.dataset_id !== dataset.id) {
       throw notFound('Annotation import session', sessionId);
     }
     if (session.files_inserted_status !== null) {
@@ -354,51 +359,107 @@ interface FileResult {
   problem: string | null;
 }
 
+/** Thrown by a write of an import run that is no longer the session's current one. */
+class SupersededRun extends Error {
+  override name = 'SupersededRun';
+}
+
 /**
- * The `annotations.import` job. Idempotent: a rerun (after a crash) clears what the previous run
- * staged and starts again; only the final commit makes anything visible.
+ * One run of the import job over a session. Starting a run records a fresh key on the session
+ * (and clears what earlier runs staged); every later write of the run (staged rows, problems, the
+ * commit) happens in a transaction that holds the session's row lock and first checks that the key
+ * is still this run's. A run whose job lease lapsed while it was still working (a long pause, a
+ * slow disk) and which another worker started again can therefore neither mix its rows into the
+ * new run's staging nor commit: its next write finds another key and it stops.
+ */
+export class ImportRun {
+  private constructor(
+    readonly svc: AssetServices,
+    readonly session: ImportSessionRow,
+    readonly key: string,
+  ) {}
+
+  /** Takes the session over for a new run; undefined when it is not waiting to be imported. */
+  static async start(svc: AssetServices, sessionId: string): Promise<ImportRun | undefined> {
+    const key = newId();
+    const session = await svc.ctx.db.transaction().execute(async (trx) => {
+      const current = await store.lockImportSession(trx, svc.ctx.dialect, sessionId);
+      if (!current || current.state !== 'queued') return undefined;
+      await store.setImportRun(trx, sessionId, key);
+      await store.clearStaging(trx, sessionId);
+      await store.clearProblems(trx, sessionId);
+      return { ...current, run_key: key };
+    });
+    return session && new ImportRun(svc, session, key);
+  }
+
+  /** Runs `write` only while this run still owns the session (else throws SupersededRun). */
+  async write<T>(write: (trx: Trx) => Promise<T>): Promise<T> {
+    return this.svc.ctx.db.transaction().execute(async (trx) => {
+      if (!(await this.owns(trx))) throw new SupersededRun(`another run of the import of session ${this.session.id} started`);
+      return write(trx);
+    });
+  }
+
+  /** Whether the session is still queued for this run; takes the session's row lock (PostgreSQL). */
+  async owns(trx: Trx): Promise<boolean> {
+    const current = await store.lockImportSession(trx, this.svc.ctx.dialect, this.session.id);
+    return current !== undefined && current.state === 'queued' && current.run_key === this.key;
+  }
+}
+
+/**
+ * The `annotations.import` job. Idempotent: a rerun (after a crash, or after its lease lapsed)
+ * clears what the previous run staged and starts again; only the final commit makes anything
+ * visible, and only the latest run can commit (ImportRun).
  */
 export async function processImport(svc: AssetServices, sessionId: string, signal?: AbortSignal): Promise<void> {
   const { ctx } = svc;
-  const session = await store.findImportSession(ctx.db, sessionId);
-  if (!session || session.state !== 'queued') return;
-  const dataset = await ctx.db.selectFrom('datasets').select(['type', 'deleted_at']).where('id', '=', session.dataset_id).executeTakeFirst();
-  await store.clearStaging(ctx.db, sessionId);
-  await store.clearProblems(ctx.db, sessionId);
-  const problems = new ProblemLog(svc, session);
-  const files = await store.listImportFiles(ctx.db, sessionId);
-  const results: FileResult[] = [];
-  let rejection: string | undefined;
-  if (!dataset || dataset.deleted_at !== null) rejection = 'the dataset was deleted';
-  for (const file of files) {
-    if (rejection) break;
-    signal?.throwIfAborted();
-    const outcome: FilePolicyOutcome = await parseFile(svc, session, file, dataset!.type === 'vqa' ? 'vqa' : 'phrase-grounding', problems, signal);
-    if (outcome.kind === 'rejectSession') {
-      rejection = outcome.why;
-      results.push({ idx: file.idx, state: 'rejected', problem: outcome.problem });
-    } else if (outcome.kind === 'rejectFile') {
-      await store.clearStaging(ctx.db, sessionId, file.idx);
-      results.push({ idx: file.idx, state: 'rejected', problem: outcome.problem });
-    } else if (outcome.kind === 'skip') {
-      // A file found malformed part way may have staged whole batches already: none of it counts.
-      await store.clearStaging(ctx.db, sessionId, file.idx);
-      results.push({ idx: file.idx, state: 'skipped', problem: outcome.problem });
-    } else {
-      results.push({ idx: file.idx, state: 'parsed', problem: outcome.problem });
+  const run = await ImportRun.start(svc, sessionId);
+  if (!run) return;
+  const { session } = run;
+  try {
+    const dataset = await ctx.db.selectFrom('datasets').select(['type', 'deleted_at']).where('id', '=', session.dataset_id).executeTakeFirst();
+    const problems = new ProblemLog(run);
+    const files = await store.listImportFiles(ctx.db, sessionId);
+    const results: FileResult[] = [];
+    let rejection: string | undefined;
+    if (!dataset || dataset.deleted_at !== null) rejection = 'the dataset was deleted';
+    for (const file of files) {
+      if (rejection) break;
+      signal?.throwIfAborted();
+      const outcome: FilePolicyOutcome = await parseFile(run, file, dataset!.type === 'vqa' ? 'vqa' : 'phrase-grounding', problems, signal);
+      if (outcome.kind === 'rejectSession') {
+        rejection = outcome.why;
+        results.push({ idx: file.idx, state: 'rejected', problem: outcome.problem });
+      } else if (outcome.kind === 'rejectFile') {
+        await run.write((trx) => store.clearStaging(trx, sessionId, file.idx));
+        results.push({ idx: file.idx, state: 'rejected', problem: outcome.problem });
+      } else if (outcome.kind === 'skip') {
+        // A file found malformed part way may have staged whole batches already: none of it counts.
+        await run.write((trx) => store.clearStaging(trx, sessionId, file.idx));
+        results.push({ idx: file.idx, state: 'skipped', problem: outcome.problem });
+      } else {
+        results.push({ idx: file.idx, state: 'parsed', problem: outcome.problem });
+      }
     }
+    await problems.flush();
+    await commitImport(svc, run, results, rejection, problems);
+  } catch (err) {
+    // The newer run does the work (and answers for it): this one ends quietly.
+    if (err instanceof SupersededRun) return;
+    throw err;
   }
-  await problems.flush();
-  await commitImport(svc, session, results, rejection, problems);
 }
 
-async function commitImport(svc: AssetServices, session: ImportSessionRow, results: FileResult[], rejection: string | undefined, problems: ProblemLog) {
+async function commitImport(svc: AssetServices, run: ImportRun, results: FileResult[], rejection: string | undefined, problems: ProblemLog) {
   const { ctx } = svc;
+  const { session } = run;
   const released: string[] = [];
   await ctx.db.transaction().execute(async (trx) => {
     const now = ctx.now();
-    const current = await store.lockImportSession(trx, ctx.dialect, session.id);
-    if (!current || current.state !== 'queued') return;
+    // Only the session's current run commits (a superseded one stops here, changing nothing).
+    if (!(await run.owns(trx))) return;
     // Lock the dataset row: commits of one dataset run one at a time, and a deletion is seen.
     const live = await trx
       .updateTable('datasets')
@@ -464,37 +525,33 @@ async function commitImport(svc: AssetServices, session: ImportSessionRow, resul
 
 /** Called when the import job failed its last attempt: the session ends rejected, with why. */
 export async function failImport(svc: AssetServices, sessionId: string, error: string): Promise<void> {
-  const session = await store.findImportSession(svc.ctx.db, sessionId);
-  if (!session || session.state !== 'queued') return;
-  await store.clearProblems(svc.ctx.db, sessionId);
-  const problems = new ProblemLog(svc, session);
-  await commitImport(svc, session, [], `processing failed repeatedly (${error})`, problems);
+  // A run of its own: a run of the job still going somewhere can no longer commit after this.
+  const run = await ImportRun.start(svc, sessionId);
+  if (!run) return;
+  await commitImport(svc, run, [], `processing failed repeatedly (${error})`, new ProblemLog(run));
 }
 
-/** Collects problems; stores the first PROBLEMS_SHOWN of them in batches, counts them all. */
+/** Collects problems; stores the first PROBLEMS_SHOWN of them in batches (as writes of the run), counts them all. */
 export class ProblemLog {
   count = 0;
   private buffer: ImportProblemRow[] = [];
 
-  constructor(
-    private readonly svc: AssetServices,
-    private readonly session: ImportSessionRow,
-  ) {}
+  constructor(private readonly run: ImportRun) {}
 
   async add(file: string, line: number | null, reason: string, message: string): Promise<void> {
     const seq = this.count++;
-    if (seq < PROBLEMS_SHOWN) this.buffer.push({ session_id: this.session.id, seq, file, line, reason, message });
+    if (seq < PROBLEMS_SHOWN) this.buffer.push({ session_id: this.run.session.id, seq, file, line, reason, message });
     if (this.buffer.length >= 200) await this.flush();
   }
 
   async addNow(trx: Parameters<typeof store.insertProblems>[0], file: string, line: number | null, reason: string, message: string): Promise<void> {
     const seq = this.count++;
-    if (seq < PROBLEMS_SHOWN) await store.insertProblems(trx, [{ session_id: this.session.id, seq, file, line, reason, message }]);
+    if (seq < PROBLEMS_SHOWN) await store.insertProblems(trx, [{ session_id: this.run.session.id, seq, file, line, reason, message }]);
   }
 
   async flush(): Promise<void> {
     const rows = this.buffer;
     this.buffer = [];
-    if (rows.length > 0) await store.insertProblems(this.svc.ctx.db, rows);
+    if (rows.length > 0) await this.run.write((trx) => store.insertProblems(trx, rows));
   }
 }

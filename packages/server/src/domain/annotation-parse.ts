@@ -8,11 +8,11 @@
 // checksum is still read); RejectFile drops the whole file; RejectSession drops the session.
 import { sql } from 'kysely';
 import * as store from '../store/annotation-imports.js';
-import type { ImportFileRow, ImportSessionRow, StagedRow } from '../store/annotation-imports.js';
+import type { ImportFileRow, StagedRow } from '../store/annotation-imports.js';
 import { MalformedFileError, readEntries } from './annotation-files.js';
 import { LineProblem, readLine, toRows, type DatasetType, type LineReason, type ParsedLine } from './annotation-lines.js';
 import type { AssetServices } from './asset-services.js';
-import type { FailurePolicy, ProblemLog } from './annotation-import.js';
+import type { FailurePolicy, ImportRun, ProblemLog } from './annotation-import.js';
 import { newId } from './ids.js';
 
 export type FilePolicyOutcome =
@@ -40,13 +40,13 @@ class Stop extends Error {
 }
 
 export async function parseFile(
-  svc: AssetServices,
-  session: ImportSessionRow,
+  run: ImportRun,
   file: ImportFileRow,
   datasetType: DatasetType,
   problems: ProblemLog,
   signal?: AbortSignal,
 ): Promise<FilePolicyOutcome> {
+  const { svc, session } = run;
   let fileProblem: string | null = null;
 
   /** A problem of the file as a whole; `usable` says whether Warn may still read it. */
@@ -135,7 +135,7 @@ export async function parseFile(
     const problemsInOrder = pending.sort((a, b) => a.line - b.line);
     pending = [];
     for (const p of problemsInOrder) await badLine(p.line, p.reason, p.message, p.policy); // throws when a policy stops here
-    await store.stageRows(svc.ctx.db, rows);
+    await run.write((trx) => store.stageRows(trx, rows));
   };
 
   try {

@@ -29,7 +29,8 @@ class Crc32Meter extends Transform {
   }
 }
 
-const SMALL = 16 * 1024;
+/** Writes below this size are gathered (copied into a batch); larger ones pass through as they are. */
+export const SMALL = 16 * 1024;
 const BATCH = 64 * 1024;
 
 export class BatchedZipStream extends ZipStream {
@@ -96,6 +97,16 @@ export class BatchedZipStream extends ZipStream {
     });
     meter.pipe(this as unknown as NodeJS.WritableStream, { end: false });
     return meter;
+  }
+
+  /**
+   * Whether no chunk of SMALL bytes or more that was written is still held here (neither side of
+   * the stream has anything waiting): a large buffer given to it earlier is then no longer
+   * referenced from here. Small writes may still be gathered (`pending`).
+   */
+  holdsNoLargeChunk(): boolean {
+    const self = this as unknown as { readableLength: number; writableLength: number };
+    return self.readableLength === 0 && self.writableLength === 0;
   }
 
   override end(...args: unknown[]): this {

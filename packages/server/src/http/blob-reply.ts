@@ -5,6 +5,7 @@ import type { SignatureProblem, UrlSigner } from '../blobs/signed-urls.js';
 import type { BlobStore } from '../blobs/store.js';
 import { AppError } from '../domain/errors.js';
 import { parseRange } from './range.js';
+import { sendFileBody } from './send-file-body.js';
 
 /** What is wrong with the signature of the request's URL (path as sent, and query), if anything. */
 export function signatureProblem(signer: UrlSigner, request: FastifyRequest, now: number): SignatureProblem | undefined {
@@ -30,7 +31,7 @@ export interface BlobToSend {
 }
 
 /** Answers GET/HEAD for the blob: whole (200), one range (206), or 416 for a range past the end. */
-export function sendBlob(request: FastifyRequest, reply: FastifyReply, blobs: BlobStore, blob: BlobToSend): FastifyReply {
+export async function sendBlob(request: FastifyRequest, reply: FastifyReply, blobs: BlobStore, blob: BlobToSend): Promise<FastifyReply | undefined> {
   const { sha256, size } = blob;
   const etag = `"${sha256}"`;
   reply.header('accept-ranges', 'bytes').header('etag', etag).header('cache-control', blob.cacheControl).type(blob.contentType);
@@ -47,7 +48,10 @@ export function sendBlob(request: FastifyRequest, reply: FastifyReply, blobs: Bl
     reply.header('content-length', size);
   }
   if (request.method === 'HEAD') return reply.send();
-  return reply.send(blobs.stream(sha256, range ?? undefined));
+  // Opened before anything is sent: a missing blob still gets an error answer, not a cut connection.
+  const reader = await blobs.openReader(sha256);
+  sendFileBody(request, reply, reader, range ? range.start : 0, range ? range.end - range.start + 1 : size);
+  return undefined;
 }
 
 /**

@@ -64,6 +64,10 @@ export async function lockImportSession(trx: Trx, dialect: Dialect, id: string):
   return q.executeTakeFirst();
 }
 
+/** Makes `runKey` the session's current import run (no generation bump: clients see no change). */
+export const setImportRun = (trx: Trx, id: string, runKey: string) =>
+  trx.updateTable('annotation_import_sessions').set({ run_key: runKey }).where('id', '=', id).execute();
+
 export const stageRows = async (db: Db | Trx, rows: StagedRow[]) => {
   for (let i = 0; i < rows.length; i += 500) await db.insertInto('annotation_import_rows').values(rows.slice(i, i + 500)).execute();
 };

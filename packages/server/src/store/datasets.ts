@@ -92,7 +92,7 @@ export async function datasetStatistics(db: Db, datasetIds: string[]): Promise<M
 
 /**
  * Deletes up to `batch` rows of the dataset's contents, annotations first so no annotation ever
- * outlives its asset. Returns how many rows went, and the SHA-256 of blobs that lost a reference.
+ * outlives its asset, then assets, then exports. Returns how many rows went, and the SHA-256 of blobs that lost a reference.
  */
 export async function purgeDatasetContents(db: Db, datasetId: string, batch: number): Promise<{ deleted: number; blobs: string[] }> {
   return db.transaction().execute(async (trx) => {
@@ -107,8 +107,15 @@ export async function purgeDatasetContents(db: Db, datasetId: string, batch: num
       .where('dataset_id', '=', datasetId)
       .limit(batch)
       .execute();
-    if (assets.length > 0) await trx.deleteFrom('assets').where('id', 'in', assets.map((r) => r.id)).execute();
-    const blobs = assets.flatMap((a) => (a.thumbnail_sha256 ? [a.sha256, a.thumbnail_sha256] : [a.sha256]));
-    return { deleted: assets.length, blobs: [...new Set(blobs)] };
+    if (assets.length > 0) {
+      await trx.deleteFrom('assets').where('id', 'in', assets.map((r) => r.id)).execute();
+      const blobs = assets.flatMap((a) => (a.thumbnail_sha256 ? [a.sha256, a.thumbnail_sha256] : [a.sha256]));
+      return { deleted: assets.length, blobs: [...new Set(blobs)] };
+    }
+    // Exports last: their archives would otherwise stay on disk until they expire. A build still
+    // running finds its row gone when it ends and hands its archive to the collector itself.
+    const exports = await trx.selectFrom('dataset_exports').select(['id', 'archive_sha256']).where('dataset_id', '=', datasetId).limit(batch).execute();
+    if (exports.length > 0) await trx.deleteFrom('dataset_exports').where('id', 'in', exports.map((r) => r.id)).execute();
+    return { deleted: exports.length, blobs: exports.flatMap((e) => (e.archive_sha256 ? [e.archive_sha256] : [])) };
   });
 }

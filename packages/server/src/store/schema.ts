@@ -221,6 +221,8 @@ export interface AnnotationImportSessionsTable {
   outcome: string | null;
   /** For people: why the session ended as it did. */
   message: string | null;
+  /** The run of the import job that owns the session's staging now (a fencing key: a run that finds another stops). */
+  run_key: string | null;
   /** Files processed (status.files.pageCount). */
   page_count: number;
   /** JSON object: status.annotations.statusCount. */

@@ -6,6 +6,7 @@ import * as m0004 from './0004_annotations.js';
 import * as m0005 from './0005_exports.js';
 import * as m0006 from './0006_twelvelabs.js';
 import * as m0007 from './0007_multipart.js';
+import * as m0008 from './0008_import_runs.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_foundation': m0001,
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '0005_exports': m0005,
   '0006_twelvelabs': m0006,
   '0007_multipart': m0007,
+  '0008_import_runs': m0008,
 };
