@@ -8,6 +8,9 @@ import { hasZip64EndRecord, unzip } from './support/zip.js';
 
 type Entry = { name: string; bytes: Buffer; stream?: boolean; file?: boolean; store?: boolean };
 
+/** Entries carry a fixed time: two builds compared byte for byte must not straddle a DOS-time tick. */
+const DATE = new Date('2026-01-02T03:04:06Z');
+
 async function build(forceZip64: boolean, entries: Entry[]): Promise<Buffer> {
   const zip = new BatchedZipStream({ forceZip64 });
   const chunks: Buffer[] = [];
@@ -18,8 +21,8 @@ async function build(forceZip64: boolean, entries: Entry[]): Promise<Buffer> {
     const source = e.stream ? Readable.from([e.bytes.subarray(0, 5), e.bytes.subarray(5)]) : e.bytes;
     await new Promise<void>((resolve, reject) => {
       const done = (err: Error | null) => (err ? reject(err) : resolve());
-      if (e.file) zip.fileEntry(e.bytes, { name: e.name }, done);
-      else zip.entry(source, { name: e.name, store: e.store ?? true }, done);
+      if (e.file) zip.fileEntry(e.bytes, { name: e.name, date: DATE }, done);
+      else zip.entry(source, { name: e.name, date: DATE, store: e.store ?? true }, done);
     });
   }
   zip.finalize();

@@ -50,19 +50,12 @@ async function firstSignificantByte(stream: NodeJS.ReadableStream): Promise<numb
 
 async function* readLines(stream: NodeJS.ReadableStream, maxLineBytes: number): AsyncGenerator<FileEntry> {
   const decoder = new TextDecoder('utf-8', { fatal: true });
-  let parts: Buffer[] = [];
-  let length = 0;
-  let tooLong = false;
+  const current = new BoundedBytes(maxLineBytes);
   let line = 0;
   const finish = (): FileEntry | undefined => {
     line++;
-    const bytes = Buffer.concat(parts, length);
-    parts = [];
-    length = 0;
-    if (tooLong) {
-      tooLong = false;
-      return { line, problem: 'LineTooLong', message: `the line is longer than ${maxLineBytes} bytes` };
-    }
+    const bytes = current.take();
+    if (!bytes) return { line, problem: 'LineTooLong', message: `the line is longer than ${maxLineBytes} bytes` };
     let text: string;
     try {
       text = decoder.decode(bytes);
@@ -77,29 +70,18 @@ async function* readLines(stream: NodeJS.ReadableStream, maxLineBytes: number): 
       return { line, problem: 'InvalidJson', message: `not JSON: ${(err as Error).message}` };
     }
   };
-  const append = (piece: Buffer) => {
-    if (tooLong) return;
-    if (length + piece.length > maxLineBytes) {
-      tooLong = true;
-      parts = [];
-      length = 0;
-      return;
-    }
-    parts.push(piece);
-    length += piece.length;
-  };
   for await (const chunk of stream as Readable) {
     const buf = chunk as Buffer;
     let from = 0;
     for (let nl = buf.indexOf(NEWLINE, from); nl >= 0; nl = buf.indexOf(NEWLINE, from)) {
-      append(buf.subarray(from, nl));
+      current.append(buf.subarray(from, nl));
       const entry = finish();
       if (entry) yield entry;
       from = nl + 1;
     }
-    if (from < buf.length) append(buf.subarray(from));
+    if (from < buf.length) current.append(buf.subarray(from));
   }
-  if (length > 0 || tooLong) {
+  if (!current.isEmpty()) {
     const entry = finish();
     if (entry) yield entry;
   }
@@ -123,33 +105,15 @@ async function* readArray(stream: NodeJS.ReadableStream, maxBytes: number): Asyn
   let depth = 0;
   let inString = false;
   let escaped = false;
-  let parts: Buffer[] = [];
-  let length = 0;
-  let tooLong = false;
+  const current = new BoundedBytes(maxBytes);
   let seenBom = false;
 
-  const keep = (piece: Buffer) => {
-    if (tooLong || piece.length === 0) return;
-    if (length + piece.length > maxBytes) {
-      tooLong = true;
-      parts = [];
-      length = 0;
-      return;
-    }
-    parts.push(piece);
-    length += piece.length;
-  };
   /** The element just ended: its value, or why it cannot be one. */
   const finish = (): FileEntry => {
     count++;
-    const bytes = Buffer.concat(parts, length);
-    parts = [];
-    length = 0;
     depth = 0;
-    if (tooLong) {
-      tooLong = false;
-      return { line: count, problem: 'LineTooLong', message: `the element is longer than ${maxBytes} bytes` };
-    }
+    const bytes = current.take();
+    if (!bytes) return { line: count, problem: 'LineTooLong', message: `the element is longer than ${maxBytes} bytes` };
     let text: string;
     try {
       text = decoder.decode(bytes);
@@ -180,7 +144,7 @@ async function* readArray(stream: NodeJS.ReadableStream, maxBytes: number): Asyn
         else if (b === 0x7b /* { */ || b === 0x5b /* [ */) depth++;
         else if ((b === 0x7d /* } */ || b === 0x5d /* ] */) && depth > 0) depth--;
         else if (depth === 0 && (b === 0x2c /* , */ || b === 0x5d /* ] */)) {
-          keep(buf.subarray(from, i));
+          current.append(buf.subarray(from, i));
           yield finish();
           state = b === 0x2c ? 'between' : 'after';
           expectElement = b === 0x2c;
@@ -209,7 +173,41 @@ async function* readArray(stream: NodeJS.ReadableStream, maxBytes: number): Asyn
         throw malformed('there is more after the closing ]');
       }
     }
-    if (state === 'element') keep(buf.subarray(from));
+    if (state === 'element') current.append(buf.subarray(from));
   }
   if ((state as string) !== 'after') throw malformed('the file ends before the closing ]');
+}
+
+/** The bytes of one line or element, kept up to a limit; past it only the fact that it was too long is kept. */
+class BoundedBytes {
+  private parts: Buffer[] = [];
+  private length = 0;
+  private tooLong = false;
+
+  constructor(private readonly max: number) {}
+
+  append(piece: Buffer): void {
+    if (this.tooLong || piece.length === 0) return;
+    if (this.length + piece.length > this.max) {
+      this.tooLong = true;
+      this.parts = [];
+      this.length = 0;
+      return;
+    }
+    this.parts.push(piece);
+    this.length += piece.length;
+  }
+
+  isEmpty(): boolean {
+    return this.length === 0 && !this.tooLong;
+  }
+
+  /** The bytes gathered (undefined when they went past the limit); starts over. */
+  take(): Buffer | undefined {
+    const bytes = this.tooLong ? undefined : Buffer.concat(this.parts, this.length);
+    this.parts = [];
+    this.length = 0;
+    this.tooLong = false;
+    return bytes;
+  }
 }
