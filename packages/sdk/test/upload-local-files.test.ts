@@ -148,6 +148,20 @@ describeEachDialect('@vireo/sdk upload: local files', (dialect) => {
     expect(assets.map((x) => x.metadata.fileSize)).toEqual([fs.statSync(first!).size]);
   });
 
+  it('a file whose name an asset cannot have (a backslash, a control character) fails alone; the others go in', async () => {
+    const ds = await client.datasets.create({ name: 'bad-names' });
+    const dir = path.join(work, 'bad-names');
+    const [good] = await writeImages(dir, 1, 6);
+    const bad = [path.join(dir, 'back\\slash.png'), path.join(dir, 'tab\there.png')];
+    for (const [i, p] of bad.entries()) fs.writeFileSync(p, await noiseImage('png', 6100 + i));
+
+    const r = await client.assets.upload({ datasetId: ds.datasetId, paths: dir, showProgress: false, checksumCache: false });
+    expect(r).toMatchObject({ totalFiles: 3, totalSucceeded: 1, totalFailed: 2 });
+    expect(r.failedFiles.map((f) => [f.path, f.code]).sort()).toEqual(bad.map((p) => [p, 'EBADNAME']).sort());
+    const assets = (await client.assets.list({ datasetId: ds.datasetId })).items;
+    expect(assets.map((x) => x.filename)).toEqual([path.basename(good!)]);
+  });
+
   it('a file that vanishes after the scan is a failed file with its reason, the others go in', async () => {
     const ds = await client.datasets.create({ name: 'vanish' });
     const dir = path.join(work, 'vanish');

@@ -26,3 +26,12 @@ export function imageMimeForFilename(filename: string): string | undefined {
   const dot = filename.lastIndexOf('.');
   return dot < 0 ? undefined : IMAGE_EXTENSIONS[filename.slice(dot).toLowerCase()];
 }
+
+/**
+ * Whether `name` can be an asset's filename: a plain name of one file — no directory separators
+ * ("/" or "\"), no control characters, not "." or "..". Servers refuse a session that announces
+ * another; clients check it before they announce files.
+ */
+export function isPlainFilename(name: string): boolean {
+  return name !== '.' && name !== '..' && !/[/\\\u0000-\u001f\u007f]/.test(name);
+}

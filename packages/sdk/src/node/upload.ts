@@ -5,6 +5,7 @@
 // Checksums of unchanged files come from a local cache (checksum-cache.ts), so a re-run reads no bytes.
 import { setMaxListeners } from 'node:events';
 import path from 'node:path';
+import { isPlainFilename } from '@vireo/wire';
 import type * as W from '@vireo/wire';
 import type { ResolvedConfig } from '../config.js';
 import type { FailureMode, ResourceRetentionMode } from '../enums.js';
@@ -184,7 +185,10 @@ export async function uploadAssets(
     const mime = mimeOf(f.filename);
     const first = firstOfName.get(f.filename);
     if (!mime) failLocally({ path: f.path, code: 'EBADMIME', message: `not an accepted image extension (${Object.keys(ASSET_MIME).join(' ')})` });
-    else if (first !== undefined) {
+    else if (!isPlainFilename(f.filename)) {
+      // The server refuses a whole session that announces such a name: this file alone fails.
+      failLocally({ path: f.path, code: 'EBADNAME', message: 'not sent: its name has a backslash or a control character, which an asset filename cannot have (rename it)' });
+    } else if (first !== undefined) {
       failLocally({ path: f.path, code: 'EALREADY', message: `not sent: ${first} has the same filename and a dataset holds one asset per filename (rename one, or upload it separately)` });
     } else {
       firstOfName.set(f.filename, f.path);

@@ -2,6 +2,7 @@
 // signed PUT, each file is verified and becomes an asset, and the session finishes by itself when
 // every file is settled or its deadline passes. Every step is committed before it is acknowledged.
 import type { Readable } from 'node:stream';
+import { isPlainFilename } from '@vireo/wire';
 import { StageLimitError, type StagedObject } from '../blobs/store.js';
 import type { MediaInfo } from '../media/types.js';
 import * as assetStore from '../store/assets.js';
@@ -45,8 +46,6 @@ export interface SessionSpec {
 /** What a PUT of bytes is answered: success, or the item's failure (the same on every repeat). */
 export type UploadAnswer = { ok: true } | { ok: false; error: AppError };
 
-const BAD_FILENAME = /[/\\\u0000-\u001f\u007f]/;
-
 export async function createSession(svc: AssetServices, principal: Principal, datasetId: string, spec: SessionSpec): Promise<SessionView> {
   const { ctx, limits } = svc;
   const max = limits.maxFilesPerSession;
@@ -54,7 +53,7 @@ export async function createSession(svc: AssetServices, principal: Principal, da
     throw invalid(`A session takes at most ${max} files (got ${spec.assets.length}): split the upload into several sessions`);
   }
   for (const [i, f] of spec.assets.entries()) {
-    if (BAD_FILENAME.test(f.filename) || f.filename === '.' || f.filename === '..') {
+    if (!isPlainFilename(f.filename)) {
       throw invalid(`spec.assets[${i}].filename "${f.filename}" must be a plain file name (no directories, no control characters)`);
     }
   }

@@ -4,6 +4,7 @@
 // `ready` or `failed` (with a message). URL and multipart assets exist before their bytes do: their
 // row then has no blob (sha256 '') until the bytes are attached.
 import path from 'node:path';
+import { isPlainFilename } from '@vireo/wire';
 import { sql } from 'kysely';
 import type { StagedObject } from '../blobs/store.js';
 import { CachedReader } from '../media/reader.js';
@@ -36,12 +37,10 @@ export interface NewAssetSpec {
 /** A row with no bytes yet (URL and multipart assets before their bytes are attached). */
 export const hasBytes = (asset: Pick<AssetRow, 'sha256'>): boolean => asset.sha256 !== '';
 
-const BAD_FILENAME = /[/\\\u0000-\u001f\u007f]/;
-
 /** A TwelveLabs filename: 1–255 characters, a plain name (it becomes the Vi filename too). */
 export function checkFilename(filename: string, field = 'filename'): string {
   if (filename.length === 0 || filename.length > 255) throw invalid(`${field} must be 1 to 255 characters long (got ${filename.length})`, 'parameter_invalid');
-  if (BAD_FILENAME.test(filename) || filename === '.' || filename === '..') {
+  if (!isPlainFilename(filename)) {
     throw invalid(`${field} "${filename}" must be a plain file name (no "/", "\\" or control characters)`, 'parameter_invalid');
   }
   return filename;
