@@ -1,10 +1,21 @@
 // The purge of a deleted dataset removes its annotation import sessions (sessions, files, staged
 // rows, problems) in batches and hands the blobs of their uploaded files to the collector, leaving
-// other datasets' sessions (and a blob they share) alone.
+// other datasets' sessions (and a blob they share) alone; an import run the purge overtakes ends
+// quietly.
 import fs from 'node:fs';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { blobRelativePath } from '../src/blobs/fs.js';
+import { blobRelativePath, FsBlobStore } from '../src/blobs/fs.js';
+import { UrlSigner } from '../src/blobs/signed-urls.js';
+import { processImport } from '../src/domain/annotation-import.js';
+import type { AssetServices } from '../src/domain/asset-services.js';
+import { collectBlobs } from '../src/domain/blob-gc.js';
+import { purgeDataset } from '../src/domain/datasets.js';
+import { JobQueue } from '../src/jobs/queue.js';
+import * as media from '../src/media/index.js';
+import type { ByteSource } from '../src/media/types.js';
+import { CommitQueue } from '../src/store/commit-queue.js';
 import { openStore, type Store } from '../src/store/db.js';
 import { announce, createImport, importAnnotations, importsPath, jsonl, patchStatus, putFile, waitImportDone } from './support/annotation-imports.js';
 import { describeEachDialect } from './support/dialects.js';
@@ -130,5 +141,80 @@ describeEachDialect('annotation import sessions of a deleted dataset', (dialect)
     const imported = await waitImportDone(s, kept, keptOpen);
     expect(imported.json.status.conditions.every((c: any) => c.status === 'Reached')).toBe(true);
     expect(imported.json.status.annotations.statusCount).toEqual({ Imported: 2 });
+  });
+});
+
+/** The real blob store, except that the next blob read first runs `beforeNextRead` (once). */
+class BlobStoreWithHook extends FsBlobStore {
+  beforeNextRead: (() => Promise<void>) | undefined;
+  override open(sha256: string, size: number): ByteSource {
+    const source = super.open(sha256, size);
+    const before = this.beforeNextRead;
+    if (!before) return source;
+    this.beforeNextRead = undefined;
+    return {
+      ...source,
+      stream: () =>
+        Readable.from(
+          (async function* () {
+            await before();
+            for await (const chunk of source.stream() as Readable) yield chunk as Buffer;
+          })(),
+        ),
+    };
+  }
+}
+
+describeEachDialect('an import run overtaken by the purge of its dataset', (dialect) => {
+  let s: TestServer;
+  let store: Store;
+  let blobs: BlobStoreWithHook;
+  let svc: AssetServices;
+
+  beforeAll(async () => {
+    // No workers: the test runs the import job's function itself, as a worker would.
+    s = await startTestServer(dialect, { VIREO_WORKERS: '0', VIREO_BLOB_GC_GRACE_SECONDS: '0' });
+    store = await openStore(s.server.config.database);
+    blobs = new BlobStoreWithHook(s.dataDir);
+    const ctx = { db: store.db, dialect: store.dialect, jobs: new JobQueue(store.db, store.dialect), now: Date.now };
+    svc = {
+      ctx,
+      blobs,
+      signer: new UrlSigner('annotation-import-purge-test'),
+      limits: s.server.config.assets,
+      commits: new CommitQueue(store.db, { parallel: 1 }),
+      media,
+      publicUrl: () => s.url,
+    };
+  });
+  afterAll(async () => {
+    await store?.close();
+    await s?.close();
+  });
+
+  it('a run reading a file when the dataset is deleted and purged (its file collected) ends quietly, importing nothing', async () => {
+    const ds = await newDataset(s, 'overtaken');
+    await upload(s, ds, [{ filename: 'cat.jpg', bytes: await noiseImage('jpeg', 3), mime: 'image/jpeg' }]);
+    const created = await createImport(s, ds);
+    const id: string = created.json.annotationImportSessionId;
+    const bytes = jsonl([line('cat.jpg', 'a cat read too late')]);
+    const announced = await announce(s, ds, id, [{ name: 'a.jsonl', bytes }]);
+    expect((await putFile(announced.json.files['a.jsonl'], bytes)).status).toBe(200);
+    expect((await patchStatus(s, ds, id, {})).status).toBe(200);
+    const session = await store.db.selectFrom('annotation_import_sessions').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+    expect(session.state).toBe('queued');
+
+    // The run has found the dataset live and opens the file: the dataset is deleted and purged
+    // then, and the file's blob collected, as the purge and collection jobs would do.
+    blobs.beforeNextRead = async () => {
+      expect((await s.request('DELETE', `/workspaces/${s.organizationId}/datasets/${ds}`)).status).toBe(200);
+      await purgeDataset(svc.ctx, session.dataset_id, async (sha256s) => void (await collectBlobs(svc, sha256s)));
+      expect(fs.existsSync(path.join(s.dataDir, 'blobs', blobRelativePath(sha256(bytes))))).toBe(false);
+    };
+    await expect(processImport(svc, id)).resolves.toBeUndefined();
+    expect(blobs.beforeNextRead).toBeUndefined();
+    expect(await store.db.selectFrom('annotation_import_sessions').select('id').where('id', '=', id).execute()).toEqual([]);
+    expect(await store.db.selectFrom('annotation_import_rows').select('id').where('session_id', '=', id).execute()).toEqual([]);
+    expect(await store.db.selectFrom('annotations').select('id').where('dataset_id', '=', session.dataset_id).execute()).toEqual([]);
   });
 });
