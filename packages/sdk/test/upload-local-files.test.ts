@@ -252,10 +252,12 @@ describeEachDialect('@vireo/sdk upload: local files', (dialect) => {
     expect(err).toBeInstanceOf(ViInvalidParameterError);
     expect((err as Error).message).toMatch(/^annotation files that cannot be read: \/proc\/self\/mem \(could not be read: EIO: .*\)\. .*Nothing was sent\.$/);
     expect((err as Error).message).not.toContain(good);
+    // The readable file alone goes in (its one bad line only warned about): the dataset's only session.
+    const ok = await client.annotations.upload({ datasetId: ds.datasetId, paths: good, showProgress: false, failurePolicies: { onBadAnnotation: 'Warn' } });
     const store = await openStore(s.server.config.database);
     try {
-      const bareId = ds.datasetId.slice(s.organizationId.length + 1);
-      expect(await store.db.selectFrom('annotation_import_sessions').select('id').where('dataset_id', '=', bareId).execute()).toEqual([]);
+      const row = await store.db.selectFrom('annotation_import_sessions').select('dataset_id').where('id', '=', ok.annotationImportSessionId).executeTakeFirstOrThrow();
+      expect(await store.db.selectFrom('annotation_import_sessions').select('id').where('dataset_id', '=', row.dataset_id).execute()).toEqual([{ id: ok.annotationImportSessionId }]);
     } finally {
       await store.close();
     }
