@@ -1,13 +1,14 @@
 // assets.upload and the local files, against a real server: the checksum cache (a re-run reads no
 // unchanged file; a wrong cached checksum cannot corrupt anything; racy and changed files are
 // hashed again; a damaged cache is ignored), files of the same name in two folders, files that
-// vanish after the scan, and annotation files of the same name.
+// vanish after the scan, annotation files of the same name, and annotation files that cannot be read.
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDialect, tempDir } from '../../server/test/support/dialects.js';
 import { startTestServer, type TestServer } from '../../server/test/support/server.js';
 import { noiseImage } from '../../server/test/support/uploads.js';
+import { openStore } from '../../server/src/store/db.js';
 import { ChecksumCache, RACY_WINDOW_NS } from '../src/node/checksum-cache.js';
 import { Client, collectFiles, crc32cOfFile, ViInvalidParameterError, type UploadProgress } from '../src/node/index.js';
 
@@ -250,5 +251,29 @@ describeEachDialect('@vireo/sdk upload: local files', (dialect) => {
     expect(err).toBeInstanceOf(ViInvalidParameterError);
     expect((err as Error).message).toContain(`${one} and ${two}`);
     expect((await client.annotations.list({ datasetId: ds.datasetId, assetId: (await client.assets.list({ datasetId: ds.datasetId })).items[0]!.assetId })).items).toHaveLength(0);
+  });
+
+  it('an annotation file the scan sees but that cannot be read is refused before any session is created, naming it and why', async () => {
+    const ds = await client.datasets.create({ name: 'ann-unreadable' });
+    const good = path.join(work, 'ann-good', 'good.jsonl');
+    fs.mkdirSync(path.dirname(good), { recursive: true });
+    fs.writeFileSync(good, '{}\n');
+    // A regular file whose reading fails whoever runs the test (root reads files of any mode): this
+    // process's own memory, read from offset 0, which is never mapped (EIO).
+    const unreadable = '/proc/self/mem';
+    expect(fs.statSync(unreadable).isFile()).toBe(true);
+    const err = await client.annotations.upload({ datasetId: ds.datasetId, paths: [path.dirname(good), unreadable], showProgress: false }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ViInvalidParameterError);
+    expect((err as Error).message).toMatch(/^annotation files that cannot be read: \/proc\/self\/mem \(could not be read: EIO: .*\)\. .*Nothing was sent\.$/);
+    expect((err as Error).message).not.toContain(good);
+    // The readable file alone goes in (its one bad line only warned about): the dataset's only session.
+    const ok = await client.annotations.upload({ datasetId: ds.datasetId, paths: good, showProgress: false, failurePolicies: { onBadAnnotation: 'Warn' } });
+    const store = await openStore(s.server.config.database);
+    try {
+      const row = await store.db.selectFrom('annotation_import_sessions').select('dataset_id').where('id', '=', ok.annotationImportSessionId).executeTakeFirstOrThrow();
+      expect(await store.db.selectFrom('annotation_import_sessions').select('id').where('dataset_id', '=', row.dataset_id).execute()).toEqual([{ id: ok.annotationImportSessionId }]);
+    } finally {
+      await store.close();
+    }
   });
 });

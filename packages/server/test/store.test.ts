@@ -67,7 +67,7 @@ describeEachDialect('store', (dialect) => {
     }
     const released: string[] = [];
     for (;;) {
-      const r = await datasets.purgeDatasetContents(store.db, gone, 3);
+      const r = await datasets.purgeDatasetContents(store.db, gone, 3, Date.now());
       released.push(...r.blobs);
       if (r.deleted === 0) break;
     }

@@ -21,7 +21,12 @@ export interface AnnotationUploadOptions {
 }
 
 export async function uploadAnnotations(annotations: Annotations, config: ResolvedConfig, o: AnnotationUploadOptions): Promise<AnnotationImportSession> {
-  const found = await collectFiles(o.paths, (ext) => ext === '.json' || ext === '.jsonl');
+  const unreadable: string[] = [];
+  const found = await collectFiles(
+    o.paths,
+    (ext) => ext === '.json' || ext === '.jsonl',
+    (u) => unreadable.push(`${u.path} (${whyUnreadable(u.code, u.message)})`),
+  );
   // The import session keys files by basename: two files of one name cannot both be imported, and
   // neither may be dropped silently, so that is refused before anything is sent.
   const byName = new Map<string, (typeof found)[number]>();
@@ -37,6 +42,24 @@ export async function uploadAnnotations(annotations: Annotations, config: Resolv
         'An import session keys files by name: rename one, or upload them in separate calls. Nothing was sent.',
     );
   }
+  // Every file is read before the session is created: one that vanished since the scan or cannot be
+  // read is reported by path and reason, and nothing is sent (no session is left behind).
+  const specs: Record<string, { sizeBytes: number; crc32c: string }> = {};
+  for (const [name, f] of byName) {
+    try {
+      const { crc, size } = await crc32cOfFile(f.path);
+      specs[name] = { sizeBytes: size, crc32c: crc32cBase64(crc) };
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      unreadable.push(`${f.path} (${whyUnreadable(e.code, e instanceof Error ? e.message : String(err))})`);
+    }
+  }
+  if (unreadable.length) {
+    throw new ViInvalidParameterError(
+      `annotation files that cannot be read: ${unreadable.slice(0, 5).join('; ')}${unreadable.length > 5 ? ` (and ${unreadable.length - 5} more)` : ''}. ` +
+        'Restore them or leave them out. Nothing was sent.',
+    );
+  }
   if (byName.size === 0) throw new ViUploadError('No annotation files found (folders contribute .json and .jsonl files)');
 
   const session = await annotations.createImportSession({ datasetId: o.datasetId, failurePolicies: o.failurePolicies });
@@ -44,11 +67,6 @@ export async function uploadAnnotations(annotations: Annotations, config: Resolv
   const bar = progressBar(o.showProgress, 'Uploading annotations');
   const agent = newAgent(8);
   try {
-    const specs: Record<string, { sizeBytes: number; crc32c: string }> = {};
-    for (const [name, f] of byName) {
-      const { crc, size } = await crc32cOfFile(f.path);
-      specs[name] = { sizeBytes: size, crc32c: crc32cBase64(crc) };
-    }
     const answer = await annotations.addImportFiles({ ...ref, files: specs });
     const targets = Object.entries(answer.files ?? {});
     if (targets.length === 0) throw new ViUploadError('The server accepted none of the annotation files');
@@ -74,4 +92,12 @@ export async function uploadAnnotations(annotations: Annotations, config: Resolv
   const inserted = await annotations.setImportStatus({ ...ref, condition: { condition: 'FilesInserted', status: 'Reached', lastTransitionTime: Date.now() } });
   if (o.waitUntilDone === false) return inserted;
   return annotations.waitUntilDone({ ...ref, signal: o.signal });
+}
+
+/** Why a file could not be read, in words, from the system's error code and message. */
+function whyUnreadable(code: string | undefined, message: string): string {
+  if (code === 'ENOENT') return 'it no longer exists (ENOENT)';
+  if (code === 'EACCES' || code === 'EPERM') return `permission denied (${code})`;
+  if (code === 'EISDIR') return 'it is a folder (EISDIR)';
+  return message.startsWith('could not be read') ? message : `could not be read: ${message}`;
 }

@@ -446,8 +446,11 @@ export async function processImport(svc: AssetServices, sessionId: string, signa
     await problems.flush();
     await commitImport(svc, run, results, rejection, problems);
   } catch (err) {
-    // The newer run does the work (and answers for it): this one ends quietly.
+    // The newer run does the work (and answers for it): this one ends quietly. So it does when the
+    // session was ended meanwhile by the purge of its deleted dataset, which may have collected the
+    // file being read.
     if (err instanceof SupersededRun) return;
+    if (!(await ctx.db.transaction().execute((trx) => run.owns(trx)))) return;
     throw err;
   }
 }

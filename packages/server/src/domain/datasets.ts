@@ -94,7 +94,7 @@ export async function purgeDataset(
 ): Promise<void> {
   for (;;) {
     signal?.throwIfAborted();
-    const { deleted, blobs } = await store.purgeDatasetContents(ctx.db, datasetId, PURGE_BATCH);
+    const { deleted, blobs } = await store.purgeDatasetContents(ctx.db, datasetId, PURGE_BATCH, ctx.now());
     if (blobs.length > 0) await releaseBlobs(blobs);
     if (deleted === 0) break;
   }

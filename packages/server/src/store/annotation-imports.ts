@@ -178,3 +178,83 @@ export const filesHoldingBlobs = (db: Db | Trx, sessionId: string) =>
 
 export const releaseFileBlobs = (db: Db | Trx, sessionId: string) =>
   db.updateTable('annotation_import_files').set({ sha256: null }).where('session_id', '=', sessionId).execute();
+
+/**
+ * One batch of the removal of a deleted dataset's import sessions (the `dataset.purge` job). First
+ * ends the sessions still open or queued, so that an upload or an import run still going stops at
+ * its next write (it no longer owns the session, see ImportRun) and stages nothing once the rows are
+ * gone; then deletes up to `batch` staged rows, problems, files (answering the blobs they held) and,
+ * once nothing of theirs is left, the sessions. `deleted` is 0 when all are gone.
+ */
+export async function purgeImportSessions(trx: Trx, datasetId: string, batch: number, now: number): Promise<{ deleted: number; blobs: string[] }> {
+  const ended = await trx
+    .updateTable('annotation_import_sessions')
+    .set((eb) => ({
+      state: 'finished',
+      outcome: 'rejected',
+      message: 'Session rejected, nothing imported: the dataset was deleted',
+      finished_at: now,
+      run_key: null,
+      updated_at: now,
+      generation: eb('generation', '+', 1),
+    }))
+    .where('id', 'in', (eb) => eb.selectFrom('annotation_import_sessions').select('id').where('dataset_id', '=', datasetId).where('state', '!=', 'finished').limit(batch))
+    .where('state', '!=', 'finished') // checked again on PostgreSQL when a run's commit held the row
+    .executeTakeFirst();
+  if (Number(ended.numUpdatedRows) > 0) return { deleted: Number(ended.numUpdatedRows), blobs: [] };
+
+  const rows = await trx
+    .deleteFrom('annotation_import_rows')
+    .where(({ eb, refTuple, selectFrom }) =>
+      eb(
+        refTuple('session_id', 'id'),
+        'in',
+        selectFrom('annotation_import_rows')
+          .select(['session_id', 'id'])
+          .where('session_id', 'in', (inner) => inner.selectFrom('annotation_import_sessions').select('id').where('dataset_id', '=', datasetId))
+          .limit(batch)
+          .$asTuple('session_id', 'id'),
+      ),
+    )
+    .executeTakeFirst();
+  if (Number(rows.numDeletedRows) > 0) return { deleted: Number(rows.numDeletedRows), blobs: [] };
+
+  const problems = await trx
+    .deleteFrom('annotation_import_problems')
+    .where(({ eb, refTuple, selectFrom }) =>
+      eb(
+        refTuple('session_id', 'seq'),
+        'in',
+        selectFrom('annotation_import_problems')
+          .select(['session_id', 'seq'])
+          .where('session_id', 'in', (inner) => inner.selectFrom('annotation_import_sessions').select('id').where('dataset_id', '=', datasetId))
+          .limit(batch)
+          .$asTuple('session_id', 'seq'),
+      ),
+    )
+    .executeTakeFirst();
+  if (Number(problems.numDeletedRows) > 0) return { deleted: Number(problems.numDeletedRows), blobs: [] };
+
+  const files = await trx
+    .deleteFrom('annotation_import_files')
+    .where(({ eb, refTuple, selectFrom }) =>
+      eb(
+        refTuple('session_id', 'idx'),
+        'in',
+        selectFrom('annotation_import_files')
+          .select(['session_id', 'idx'])
+          .where('session_id', 'in', (inner) => inner.selectFrom('annotation_import_sessions').select('id').where('dataset_id', '=', datasetId))
+          .limit(batch)
+          .$asTuple('session_id', 'idx'),
+      ),
+    )
+    .returning('sha256')
+    .execute();
+  if (files.length > 0) return { deleted: files.length, blobs: [...new Set(files.flatMap((f) => (f.sha256 ? [f.sha256] : [])))] };
+
+  const sessions = await trx
+    .deleteFrom('annotation_import_sessions')
+    .where('id', 'in', (eb) => eb.selectFrom('annotation_import_sessions').select('id').where('dataset_id', '=', datasetId).limit(batch))
+    .executeTakeFirst();
+  return { deleted: Number(sessions.numDeletedRows), blobs: [] };
+}

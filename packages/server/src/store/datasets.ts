@@ -1,5 +1,6 @@
 // Queries on datasets and the statistics computed from their rows.
 import { sql } from 'kysely';
+import { purgeImportSessions } from './annotation-imports.js';
 import type { Db } from './db.js';
 import type { DatasetsTable } from './schema.js';
 
@@ -92,9 +93,10 @@ export async function datasetStatistics(db: Db, datasetIds: string[]): Promise<M
 
 /**
  * Deletes up to `batch` rows of the dataset's contents, annotations first so no annotation ever
- * outlives its asset, then assets, then exports. Returns how many rows went, and the SHA-256 of blobs that lost a reference.
+ * outlives its asset, then assets, then exports, then annotation import sessions. Returns how many
+ * rows went (0: nothing is left), and the SHA-256 of blobs that lost a reference.
  */
-export async function purgeDatasetContents(db: Db, datasetId: string, batch: number): Promise<{ deleted: number; blobs: string[] }> {
+export async function purgeDatasetContents(db: Db, datasetId: string, batch: number, now: number): Promise<{ deleted: number; blobs: string[] }> {
   return db.transaction().execute(async (trx) => {
     const annotationIds = await trx.selectFrom('annotations').select('id').where('dataset_id', '=', datasetId).limit(batch).execute();
     if (annotationIds.length > 0) {
@@ -112,10 +114,14 @@ export async function purgeDatasetContents(db: Db, datasetId: string, batch: num
       const blobs = assets.flatMap((a) => (a.thumbnail_sha256 ? [a.sha256, a.thumbnail_sha256] : [a.sha256]));
       return { deleted: assets.length, blobs: [...new Set(blobs)] };
     }
-    // Exports last: their archives would otherwise stay on disk until they expire. A build still
-    // running finds its row gone when it ends and hands its archive to the collector itself.
+    // Exports and import sessions hold blobs (archives, uploaded files) that would otherwise stay on
+    // disk until they expire, or for ever. A build still running finds its row gone when it ends
+    // and hands its archive to the collector itself; an import run still going stops at its next write.
     const exports = await trx.selectFrom('dataset_exports').select(['id', 'archive_sha256']).where('dataset_id', '=', datasetId).limit(batch).execute();
-    if (exports.length > 0) await trx.deleteFrom('dataset_exports').where('id', 'in', exports.map((r) => r.id)).execute();
-    return { deleted: exports.length, blobs: exports.flatMap((e) => (e.archive_sha256 ? [e.archive_sha256] : [])) };
+    if (exports.length > 0) {
+      await trx.deleteFrom('dataset_exports').where('id', 'in', exports.map((r) => r.id)).execute();
+      return { deleted: exports.length, blobs: exports.flatMap((e) => (e.archive_sha256 ? [e.archive_sha256] : [])) };
+    }
+    return purgeImportSessions(trx, datasetId, batch, now);
   });
 }
