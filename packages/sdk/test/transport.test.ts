@@ -23,6 +23,7 @@ import {
   ViServerError,
   ViTimeoutError,
   ViValidationError,
+  type UploadProgress,
 } from '../src/node/index.js';
 
 const KEY = `dtvi_${'a'.repeat(98)}`;
@@ -194,7 +195,7 @@ describe('retries through a flaky proxy in front of a real server', () => {
   let proxy: { url: string; server: http.Server };
   let target = '';
   /** Failures still to inject, per kind of request. */
-  const plan = { api503: 0, api429: 0, put503: 0, put429: 0 };
+  const plan = { api503: 0, api429: 0, put503: 0, put429: 0, session400: 0 };
   const counts = { api: 0, put: 0, injected: 0 };
   let work: string;
   const forward = (req: http.IncomingMessage, res: http.ServerResponse) => forwardTo(target, req, res).catch(() => res.destroy());
@@ -208,6 +209,7 @@ describe('retries through a flaky proxy in front of a real server', () => {
         req.resume();
         res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify({ error: 'Injected', message: `injected ${status}` }));
       };
+      if (req.method === 'POST' && req.url?.endsWith('/assetIngestionSessions') && plan.session400 > 0) return plan.session400--, fail(400);
       if (!isPut && plan.api503 > 0) return plan.api503--, fail(503);
       if (!isPut && plan.api429 > 0) return plan.api429--, fail(429, { 'retry-after': '1' });
       if (isPut && plan.put503 > 0) return plan.put503--, fail(503);
@@ -261,6 +263,38 @@ describe('retries through a flaky proxy in front of a real server', () => {
     expect(r.totalSucceeded).toBe(4);
     expect(r.totalFailed).toBe(0);
     expect(counts.put - before).toBe(8);
+  });
+
+  it('a batch that fails stops the batches queued after it before the call rejects', async () => {
+    const c = client();
+    const ds = await c.datasets.create({ name: 'stop' });
+    const dir = path.join(work, 'stop');
+    fs.mkdirSync(dir);
+    for (let i = 0; i < 4; i++) fs.writeFileSync(path.join(dir, `s${i}.png`), await noiseImage('png', 600 + i));
+    // The first batch's session is refused (400, not retried): the call fails.
+    plan.session400 = 1;
+    const events: UploadProgress[] = [];
+    let rejected = false;
+    let late = 0;
+    const err = await c.assets
+      .upload({
+        datasetId: ds.datasetId, paths: dir, batchSize: 1, parallelSessions: 1, showProgress: false, checksumCache: false,
+        onProgress: (p) => {
+          events.push(p);
+          if (rejected) late++;
+        },
+      })
+      .catch((e: unknown) => e);
+    rejected = true;
+    expect(plan.session400).toBe(0);
+    expect(err).toBeInstanceOf(ViValidationError);
+    expect((err as Error).message).toMatch(/injected 400/);
+    // The three queued batches never announced a session, and nothing reported progress afterwards
+    // (before, they went on after the rejection against a closed agent).
+    await c.datasets.get({ datasetId: ds.datasetId });
+    expect(events.map((e) => e.sessionsCreated).every((n) => n === 0)).toBe(true);
+    expect(late).toBe(0);
+    expect(events.at(-1)!.phase).toBe('done');
   });
 
   it('a PUT that keeps failing is reported with its path, and waiting does not hang', async () => {
