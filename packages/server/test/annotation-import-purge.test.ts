@@ -7,19 +7,16 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { blobRelativePath, FsBlobStore } from '../src/blobs/fs.js';
-import { UrlSigner } from '../src/blobs/signed-urls.js';
 import { processImport } from '../src/domain/annotation-import.js';
 import type { AssetServices } from '../src/domain/asset-services.js';
 import { collectBlobs } from '../src/domain/blob-gc.js';
 import { purgeDataset } from '../src/domain/datasets.js';
-import { JobQueue } from '../src/jobs/queue.js';
-import * as media from '../src/media/index.js';
 import type { ByteSource } from '../src/media/types.js';
-import { CommitQueue } from '../src/store/commit-queue.js';
 import { openStore, type Store } from '../src/store/db.js';
 import { announce, createImport, importAnnotations, importsPath, jsonl, patchStatus, putFile, waitImportDone } from './support/annotation-imports.js';
 import { describeEachDialect } from './support/dialects.js';
 import { startTestServer, waitFor, type TestServer } from './support/server.js';
+import { servicesBeside } from './support/services.js';
 import { newDataset, noiseImage, sha256, upload } from './support/uploads.js';
 
 const line = (filename: string, caption: string) => ({
@@ -176,16 +173,7 @@ describeEachDialect('an import run overtaken by the purge of its dataset', (dial
     s = await startTestServer(dialect, { VIREO_WORKERS: '0', VIREO_BLOB_GC_GRACE_SECONDS: '0' });
     store = await openStore(s.server.config.database);
     blobs = new BlobStoreWithHook(s.dataDir);
-    const ctx = { db: store.db, dialect: store.dialect, jobs: new JobQueue(store.db, store.dialect), now: Date.now };
-    svc = {
-      ctx,
-      blobs,
-      signer: new UrlSigner('annotation-import-purge-test'),
-      limits: s.server.config.assets,
-      commits: new CommitQueue(store.db, { parallel: 1 }),
-      media,
-      publicUrl: () => s.url,
-    };
+    svc = servicesBeside(s, store, blobs);
   });
   afterAll(async () => {
     await store?.close();

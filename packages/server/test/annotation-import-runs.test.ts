@@ -3,17 +3,13 @@
 // and the test runs the job's function itself, on the same database and blob store, as a worker
 // process would — twice at once for the overlap a lapsed lease allows.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { FsBlobStore } from '../src/blobs/fs.js';
-import { UrlSigner } from '../src/blobs/signed-urls.js';
 import type { AssetServices } from '../src/domain/asset-services.js';
 import { processImport } from '../src/domain/annotation-import.js';
-import { JobQueue } from '../src/jobs/queue.js';
-import * as media from '../src/media/index.js';
-import { CommitQueue } from '../src/store/commit-queue.js';
 import { openStore, type Store } from '../src/store/db.js';
 import { announce, createImport, importsPath, jsonl, patchStatus, putFile } from './support/annotation-imports.js';
 import { describeEachDialect } from './support/dialects.js';
 import { startTestServer, type TestServer } from './support/server.js';
+import { servicesBeside } from './support/services.js';
 import { noiseImage, upload } from './support/uploads.js';
 
 const line = (i: number) => ({
@@ -30,16 +26,7 @@ describeEachDialect('annotation import runs', (dialect) => {
   beforeAll(async () => {
     s = await startTestServer(dialect, { VIREO_WORKERS: '0' });
     store = await openStore(s.server.config.database);
-    const ctx = { db: store.db, dialect: store.dialect, jobs: new JobQueue(store.db, store.dialect), now: Date.now };
-    svc = {
-      ctx,
-      blobs: new FsBlobStore(s.dataDir),
-      signer: new UrlSigner('annotation-import-runs-test'),
-      limits: s.server.config.assets,
-      commits: new CommitQueue(store.db, { parallel: 1 }),
-      media,
-      publicUrl: () => s.url,
-    };
+    svc = servicesBeside(s, store);
   });
   afterAll(async () => {
     await store?.close();

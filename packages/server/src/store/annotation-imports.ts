@@ -203,58 +203,33 @@ export async function purgeImportSessions(trx: Trx, datasetId: string, batch: nu
     .executeTakeFirst();
   if (Number(ended.numUpdatedRows) > 0) return { deleted: Number(ended.numUpdatedRows), blobs: [] };
 
-  const rows = await trx
-    .deleteFrom('annotation_import_rows')
-    .where(({ eb, refTuple, selectFrom }) =>
-      eb(
-        refTuple('session_id', 'id'),
-        'in',
-        selectFrom('annotation_import_rows')
-          .select(['session_id', 'id'])
-          .where('session_id', 'in', (inner) => inner.selectFrom('annotation_import_sessions').select('id').where('dataset_id', '=', datasetId))
-          .limit(batch)
-          .$asTuple('session_id', 'id'),
-      ),
-    )
-    .executeTakeFirst();
-  if (Number(rows.numDeletedRows) > 0) return { deleted: Number(rows.numDeletedRows), blobs: [] };
-
-  const problems = await trx
-    .deleteFrom('annotation_import_problems')
-    .where(({ eb, refTuple, selectFrom }) =>
-      eb(
-        refTuple('session_id', 'seq'),
-        'in',
-        selectFrom('annotation_import_problems')
-          .select(['session_id', 'seq'])
-          .where('session_id', 'in', (inner) => inner.selectFrom('annotation_import_sessions').select('id').where('dataset_id', '=', datasetId))
-          .limit(batch)
-          .$asTuple('session_id', 'seq'),
-      ),
-    )
-    .executeTakeFirst();
-  if (Number(problems.numDeletedRows) > 0) return { deleted: Number(problems.numDeletedRows), blobs: [] };
-
-  const files = await trx
-    .deleteFrom('annotation_import_files')
-    .where(({ eb, refTuple, selectFrom }) =>
-      eb(
-        refTuple('session_id', 'idx'),
-        'in',
-        selectFrom('annotation_import_files')
-          .select(['session_id', 'idx'])
-          .where('session_id', 'in', (inner) => inner.selectFrom('annotation_import_sessions').select('id').where('dataset_id', '=', datasetId))
-          .limit(batch)
-          .$asTuple('session_id', 'idx'),
-      ),
-    )
-    .returning('sha256')
-    .execute();
-  if (files.length > 0) return { deleted: files.length, blobs: [...new Set(files.flatMap((f) => (f.sha256 ? [f.sha256] : [])))] };
+  for (const [table, key] of SESSION_CHILDREN) {
+    const gone = await deleteChildBatch(trx, table, key, datasetId, batch);
+    if (gone.length > 0) return { deleted: gone.length, blobs: [...new Set(gone.flatMap((r) => (r.sha256 ? [r.sha256] : [])))] };
+  }
 
   const sessions = await trx
     .deleteFrom('annotation_import_sessions')
     .where('id', 'in', (eb) => eb.selectFrom('annotation_import_sessions').select('id').where('dataset_id', '=', datasetId).limit(batch))
     .executeTakeFirst();
   return { deleted: Number(sessions.numDeletedRows), blobs: [] };
+}
+
+/** What an import session owns besides its row, each table with the column that, with session_id, keys a row. */
+const SESSION_CHILDREN = [
+  ['annotation_import_rows', 'id'],
+  ['annotation_import_problems', 'seq'],
+  ['annotation_import_files', 'idx'],
+] as const;
+
+/** Deletes up to `batch` rows of `table` that belong to the dataset's import sessions; the files' blobs come back. */
+async function deleteChildBatch(trx: Trx, table: (typeof SESSION_CHILDREN)[number][0], key: string, datasetId: string, batch: number) {
+  const returning = table === 'annotation_import_files' ? sql` returning sha256` : sql` returning null as sha256`;
+  const { rows } = await sql<{ sha256: string | null }>`
+    delete from ${sql.table(table)} where (session_id, ${sql.ref(key)}) in (
+      select session_id, ${sql.ref(key)} from ${sql.table(table)}
+      where session_id in (select id from annotation_import_sessions where dataset_id = ${datasetId})
+      limit ${batch}
+    )${returning}`.execute(trx);
+  return rows;
 }
