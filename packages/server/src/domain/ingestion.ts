@@ -273,7 +273,6 @@ export async function ingestStaged(svc: AssetServices, session: UploadSession, i
   return settleSuccess(svc, session, item, staged, inspected.info);
 }
 
-
 /**
  * One transaction per file: claim the blob, put the file in place, settle the item, write the
  * asset. The claim comes first, so no collector can be removing this content while the file is
