@@ -159,6 +159,10 @@ describeEachDialect('Vi protocol conformance: annotations', (dialect) => {
     expect(final.json.status.conditions).toHaveLength(1);
     expect(final.json.status.conditions[0]).toMatchObject({ condition: 'FilesInserted', status: 'FailedReach' });
     expect(final.json.status.conditions[0].reason ?? null).toBeNull();
+    // Files announced now are refused with the reason it ended (not "FilesInserted was already reported").
+    const late = await announce(s, ds, created.json.annotationImportSessionId, [{ name: 'late.jsonl', bytes: jsonl([line('cat.jpg')]) }]);
+    expect(late.status).toBe(409);
+    expect(late.json.message).toMatch(/has ended \(expired\): FilesInserted was not reported before uploadBefore/);
     const past = await s.request('POST', importsPath(s, ds), { body: { spec: { uploadBefore: Date.now() - 1000 } } });
     expect(past.status).toBe(400);
   });

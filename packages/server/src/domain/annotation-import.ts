@@ -204,6 +204,10 @@ export async function addImportFiles(
 }
 
 function assertTakingFiles(session: ImportSessionRow, now: number): void {
+  // Ended without importing (expired, given up, rejected, its dataset deleted): say why, as the PATCH does.
+  if (session.state === 'finished' && session.outcome !== 'imported') {
+    throw conflict(`Annotation import session ${session.id} has ended (${session.outcome}): ${session.message ?? ''}`);
+  }
   if (session.state !== 'open') throw conflict(`Annotation import session ${session.id} no longer takes files: FilesInserted was already reported`);
   if (now >= session.upload_before) throw conflict(`Annotation import session ${session.id} passed its uploadBefore time; start a new session`);
 }
