@@ -37,6 +37,14 @@ export function printTable(headers: string[], rows: string[][]): void {
   for (const r of rows) process.stdout.write(`${line(r)}\n`);
 }
 
+/** After a summary: a blank line and a table of the files that failed (nothing when none did). */
+export function printFailedFiles(rows: Array<[file: string, code: string, detail?: string]>): void {
+  if (rows.length === 0) return;
+  process.stdout.write('\n');
+  const withDetail = rows.some((r) => r[2] !== undefined);
+  printTable(withDetail ? ['FAILED FILE', 'ERROR', 'DETAIL'] : ['FAILED FILE', 'ERROR'], rows.map((r) => (withDetail ? [r[0], r[1], r[2] ?? ''] : [r[0], r[1]])));
+}
+
 /** Label/value lines for one object (`get` commands). */
 export function printFields(fields: Array<[label: string, value: string]>): void {
   const width = Math.max(...fields.map(([l]) => l.length));

@@ -3,12 +3,12 @@
 // session, files with CRC32C, PUT with the given headers, FilesInserted, wait — and its failure path.
 import fs from 'node:fs';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { crc32c } from '@node-rs/crc32';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../../server/test/support/dialects.js';
 import { Annotation, Client, ViNotFoundError, ViOperationError, ViUploadError } from '../src/node/index.js';
+import { closeServer, listenLocal } from './support/local-server.js';
 
 const KEY = `dtvi_${'n'.repeat(98)}`;
 const ORG = 'org9';
@@ -115,12 +115,10 @@ describe('client.annotations', () => {
       }
       json(404, { error: 'NotFound', message: `no route ${req.method} ${u.pathname}` });
     });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    url = await listenLocal(server);
   });
   afterAll(async () => {
-    server.closeAllConnections();
-    await new Promise((r) => server.close(r));
+    await closeServer(server);
     fs.rmSync(work, { recursive: true, force: true });
   });
 

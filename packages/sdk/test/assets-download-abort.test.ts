@@ -4,11 +4,11 @@
 // and holds the asset bytes until the abort. Also: a long file name still gets a temporary name.
 import fs from 'node:fs';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../../server/test/support/dialects.js';
 import { Client, ViInvalidParameterError } from '../src/node/index.js';
+import { closeServer, listenLocal } from './support/local-server.js';
 
 const KEY = `dtvi_${'k'.repeat(98)}`;
 const ORG = 'org9';
@@ -60,12 +60,10 @@ describe('assets.download aborted mid-way', () => {
       }
       json(404, { error: 'NotFound', message: `no route ${u.pathname}` });
     });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    url = await listenLocal(server);
   });
   afterAll(async () => {
-    server.closeAllConnections();
-    await new Promise((r) => server.close(r));
+    await closeServer(server);
     fs.rmSync(work, { recursive: true, force: true });
   });
 

@@ -6,12 +6,12 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import yazl from 'yazl';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../../server/test/support/dialects.js';
 import { Client, DatasetDownloadResult, DatasetExport, ViInvalidParameterError, ViNotFoundError, ViOperationError } from '../src/node/index.js';
+import { closeServer, listenLocal } from './support/local-server.js';
 
 const KEY = `dtvi_${'k'.repeat(98)}`;
 const ORG = 'org7';
@@ -111,16 +111,14 @@ describe('dataset exports and datasets.download', () => {
       }
       json(404, { error: 'NotFound', message: `no route ${req.method} ${u.pathname}` });
     });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    url = await listenLocal(server);
   });
   let evil: Buffer = Buffer.alloc(0);
   /** Each resolves when the client gave up on that held range. */
   const heldRanges: Array<Promise<boolean>> = [];
   const imageA = crypto.randomBytes(3000);
   afterAll(async () => {
-    server.closeAllConnections();
-    await new Promise((r) => server.close(r));
+    await closeServer(server);
     fs.rmSync(work, { recursive: true, force: true });
   });
 

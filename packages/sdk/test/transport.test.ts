@@ -3,12 +3,12 @@
 // attempts of API calls and of byte PUTs.
 import fs from 'node:fs';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../../server/test/support/dialects.js';
 import { startTestServer, type TestServer } from '../../server/test/support/server.js';
 import { noiseImage } from '../../server/test/support/uploads.js';
+import { closeServer, listenLocal } from './support/local-server.js';
 import {
   Client,
   ViAuthenticationError,
@@ -31,8 +31,7 @@ const ORG = 'org-1';
 
 async function listen(handler: http.RequestListener): Promise<{ url: string; server: http.Server }> {
   const server = http.createServer(handler);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+  return { url: await listenLocal(server), server };
 }
 /** Passes a request on to the real server (hop-by-hop headers dropped) and its answer back. */
 async function forwardTo(target: string, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -49,7 +48,6 @@ async function forwardTo(target: string, req: http.IncomingMessage, res: http.Se
   res.writeHead(r.status, out).end(body);
 }
 
-const close = (s: http.Server) => new Promise<void>((r) => { s.closeAllConnections(); s.close(() => r()); });
 
 describe('Client configuration', () => {
   const saved = { ...process.env };
@@ -114,7 +112,7 @@ describe('error mapping (spec §7) and request headers', () => {
       res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ error: `E${status}`, message: `status ${status} here` }));
     });
   });
-  afterAll(() => close(srv.server));
+  afterAll(() => closeServer(srv.server));
 
   const cases: Array<[number, new (...a: any[]) => ViError, string]> = [
     [400, ViValidationError, 'ValidationFailed'],
@@ -175,14 +173,14 @@ describe('time limits and unreachable servers', () => {
       expect((err as Error).message).toMatch(/took longer than 150 ms \(2 attempts\)/);
       expect(attempts).toBe(2);
     } finally {
-      await close(srv.server);
+      await closeServer(srv.server);
     }
   });
 
   it('a refused connection is ViNetworkError after the retries', async () => {
     const srv = await listen(() => undefined);
     const url = srv.url;
-    await close(srv.server);
+    await closeServer(srv.server);
     const c = new Client({ secretKey: KEY, organizationId: ORG, endpoint: url, maxRetries: 2, retryBaseDelayMs: 1 });
     const err = await c.request('GET', '/x').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ViNetworkError);
@@ -221,7 +219,7 @@ describe('retries through a flaky proxy in front of a real server', () => {
     work = tempDir('vireo-sdk-retry-');
   });
   afterAll(async () => {
-    await close(proxy.server);
+    await closeServer(proxy.server);
     await s?.close();
     fs.rmSync(work, { recursive: true, force: true });
   });

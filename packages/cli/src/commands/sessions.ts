@@ -5,7 +5,7 @@ import type { AssetIngestionSession } from '@vireo/sdk';
 import { clientFrom } from '../client.js';
 import { interruptible } from '../interrupt.js';
 import { positiveInt } from '../options.js';
-import { EXIT, printFields, printJson, printTable } from '../output.js';
+import { EXIT, printFailedFiles, printFields, printJson } from '../output.js';
 import { serverCommand, type ServerOpts } from './common.js';
 
 export function registerSessionCommands(program: Command): void {
@@ -45,9 +45,5 @@ export function printSession(session: AssetIngestionSession, json: boolean | und
     ['Succeeded', String(p.succeeded)],
     ['Failed', String(p.errored)],
   ]);
-  const failed = [...session.failedFiles];
-  if (failed.length > 0) {
-    process.stdout.write('\n');
-    printTable(['FAILED FILE', 'ERROR'], failed.map(([f, code]) => [f, code]));
-  }
+  printFailedFiles([...session.failedFiles].map(([f, code]) => [f, code]));
 }

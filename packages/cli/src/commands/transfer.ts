@@ -7,7 +7,7 @@ import { ViOperationError } from '@vireo/sdk/node';
 import { clientFrom } from '../client.js';
 import { interruptible } from '../interrupt.js';
 import { oneOf, positiveInt } from '../options.js';
-import { EXIT, formatBytes, printFields, printJson, printTable } from '../output.js';
+import { EXIT, formatBytes, printFailedFiles, printFields, printJson, printTable } from '../output.js';
 import { serverCommand, type ServerOpts } from './common.js';
 import { addExportOptions, exportSettings, type ExportFlags } from './exports.js';
 
@@ -112,10 +112,7 @@ usage errors, 130 when interrupted.
           ['Sessions', result.sessionIds.join(', ') || '-'],
           ['Duration', `${(result.durationMs / 1000).toFixed(1)} s`],
         ]);
-        if (result.failedFiles.length > 0) {
-          process.stdout.write('\n');
-          printTable(['FAILED FILE', 'ERROR', 'DETAIL'], result.failedFiles.map((f) => [shown(f.path), f.code, f.message ?? '']));
-        }
+        printFailedFiles(result.failedFiles.map((f) => [shown(f.path), f.code, f.message ?? '']));
       }
       if (result.totalFailed > 0) process.exitCode = EXIT.failed;
     });
@@ -152,10 +149,7 @@ command again fetches only what is missing. Exit code 1 when some files failed.
           ['Skipped', `${result.skipped} (already there)`],
           ['Failed', String(result.failed)],
         ]);
-        if (result.failures.length > 0) {
-          process.stdout.write('\n');
-          printTable(['FAILED FILE', 'ERROR', 'DETAIL'], result.failures.map((f) => [f.filename, f.code, f.message]));
-        }
+        printFailedFiles(result.failures.map((f) => [f.filename, f.code, f.message]));
       }
       if (result.failed > 0) process.exitCode = EXIT.failed;
     });

@@ -37,7 +37,10 @@ export class FsBlobStore implements BlobStore {
     this.stagingRoot = path.join(root, 'staging');
     this.stagingDir = path.join(this.stagingRoot, `${os.hostname()}-${process.pid}-${crypto.randomBytes(4).toString('hex')}`);
     fs.mkdirSync(this.stagingDir, { recursive: true });
-    for (const a of HEX) for (const b of HEX) fs.mkdirSync(path.join(this.blobsDir, a, b), { recursive: true });
+    // Made in order, so the last one present means all are (one removed by hand is made again by promote()).
+    if (!fs.existsSync(path.join(this.blobsDir, 'f', 'f'))) {
+      for (const a of HEX) for (const b of HEX) fs.mkdirSync(path.join(this.blobsDir, a, b), { recursive: true });
+    }
     moveOldLayout(this.blobsDir);
   }
 
