@@ -38,15 +38,13 @@ export async function startVireo({ tmp, database, cpuProf, sqlTiming, perf, node
   };
 }
 
-export async function stopVireo(inst, { sqlTiming, keep } = {}) {
+export async function stopVireo(inst, { sqlTiming } = {}) {
   await stopProcess(inst.child, 'SIGTERM');
   if (sqlTiming) {
     const log = fs.readFileSync(inst.log, 'utf8');
     const at = log.indexOf('-- SQLite statements');
     if (at >= 0) console.log(log.slice(at));
   }
-  if (keep) console.log(`kept the server's data directory and log: ${inst.dir}`);
-  else fs.rmSync(inst.dir, { recursive: true, force: true });
 }
 
 /** Figures the server exposes at /metrics that help explain a result. */

@@ -7,6 +7,7 @@ import { StageLimitError, type StagedObject } from '../blobs/store.js';
 import type { MediaInfo } from '../media/types.js';
 import * as assetStore from '../store/assets.js';
 import { claimBlob } from '../store/blobs.js';
+import { datasetIsLive } from '../store/datasets.js';
 import { BLOB_BUSY, whileCollecting } from './blob-gc.js';
 import type { Trx } from '../store/commit-queue.js';
 import * as store from '../store/ingestion.js';
@@ -285,8 +286,7 @@ function settleSuccess(svc: AssetServices, session: UploadSession, item: Ingesti
   const attempt = () =>
     svc.commits.run(async (trx): Promise<UploadAnswer | typeof BLOB_BUSY> => {
       const now = svc.ctx.now();
-      const dataset = await trx.selectFrom('datasets').select('deleted_at').where('id', '=', session.dataset_id).executeTakeFirst();
-      if (!dataset || dataset.deleted_at !== null) {
+      if (!(await datasetIsLive(trx, session.dataset_id))) {
         return failInTrx(trx, session, item, 'EPROJECT', 'the dataset was deleted during the upload', 'NotFound', now);
       }
       if (!(await claimBlob(trx, staged.sha256, staged.size, now))) return BLOB_BUSY;
@@ -326,7 +326,7 @@ function settleSuccess(svc: AssetServices, session: UploadSession, item: Ingesti
           enqueued = true;
         }
       } else {
-        await assetStore.insertAsset(trx, {
+        await assetStore.insertUploadedAsset(trx, {
           id: assetId,
           dataset_id: session.dataset_id,
           organization_id: session.organization_id,

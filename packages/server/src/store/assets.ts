@@ -2,6 +2,7 @@
 import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
 import type { Trx } from './commit-queue.js';
 import type { Db } from './db.js';
+import { prepare } from './prepared.js';
 import type { AssetsTable, Database } from './schema.js';
 
 export type AssetRow = AssetsTable;
@@ -14,8 +15,12 @@ export const findAsset = (db: Db | Trx, datasetId: string, assetId: string) =>
 export const findAssetById = (db: Db | Trx, assetId: string) =>
   db.selectFrom('assets').selectAll().where('id', '=', assetId).executeTakeFirst();
 
-export const findAssetByFilename = (db: Db | Trx, datasetId: string, filename: string) =>
-  db.selectFrom('assets').selectAll().where('dataset_id', '=', datasetId).where('filename', '=', filename).executeTakeFirst();
+const selectByFilename = prepare(['datasetId', 'filename'], (db, p: { datasetId: string; filename: string }) =>
+  db.selectFrom('assets').selectAll().where('dataset_id', '=', p.datasetId).where('filename', '=', p.filename),
+);
+
+export const findAssetByFilename = async (db: Db | Trx, datasetId: string, filename: string): Promise<AssetRow | undefined> =>
+  (await selectByFilename(db, { datasetId, filename })).rows[0];
 
 /** Filename, size and CRC32C of the dataset's assets with these names (resume). */
 export async function assetsByFilenames(db: Db | Trx, datasetId: string, filenames: string[]) {
@@ -34,6 +39,18 @@ export async function assetsByFilenames(db: Db | Trx, datasetId: string, filenam
 }
 
 export const insertAsset = (db: Db | Trx, row: AssetRow) => db.insertInto('assets').values(row).execute();
+
+/** The columns an ingestion session's upload writes (the others keep their defaults). */
+const UPLOADED_COLUMNS = [
+  'id', 'dataset_id', 'organization_id', 'filename', 'kind', 'mime', 'size', 'crc32c', 'sha256', 'width', 'height', 'frames', 'media',
+  'custom_metadata', 'status', 'source', 'inserted_by', 'created_at', 'updated_at', 'contents_updated_at', 'generation', 'thumbnail_sha256',
+] as const satisfies readonly (keyof AssetRow)[];
+export type UploadedAssetRow = Pick<AssetRow, (typeof UPLOADED_COLUMNS)[number]>;
+
+const insertUploaded = prepare(UPLOADED_COLUMNS, (db, row: UploadedAssetRow) => db.insertInto('assets').values(row));
+
+/** insertAsset for the hot path of an upload: one statement compiled once. */
+export const insertUploadedAsset = (db: Db | Trx, row: UploadedAssetRow) => insertUploaded(db, row);
 
 export type SortColumn = 'id' | 'filename' | 'contents_updated_at' | 'size';
 

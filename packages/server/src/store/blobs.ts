@@ -5,6 +5,15 @@
 import { sql } from 'kysely';
 import type { Db } from './db.js';
 import type { Trx } from './commit-queue.js';
+import { prepare } from './prepared.js';
+
+const insertOrTouchLive = prepare(['sha256', 'size', 'now'], (db, p: { sha256: string; size: number; now: number }) =>
+  db
+    .insertInto('blobs')
+    .values({ sha256: p.sha256, size: p.size, state: 'live', touched_at: p.now })
+    .onConflict((oc) => oc.column('sha256').doUpdateSet({ touched_at: p.now }).where('blobs.state', '=', 'live'))
+    .returning('state'),
+);
 
 /**
  * Claims a blob for an upload that is about to rely on it: creates the row or refreshes its
@@ -12,13 +21,8 @@ import type { Trx } from './commit-queue.js';
  */
 export async function claimBlob(db: Db | Trx, sha256: string, size: number, now: number): Promise<boolean> {
   // No row comes back when the conflicting row is not live (the update's condition fails).
-  const row = await db
-    .insertInto('blobs')
-    .values({ sha256, size, state: 'live', touched_at: now })
-    .onConflict((oc) => oc.column('sha256').doUpdateSet({ touched_at: now }).where('blobs.state', '=', 'live'))
-    .returning('state')
-    .executeTakeFirst();
-  return row?.state === 'live';
+  const { rows } = await insertOrTouchLive(db, { sha256, size, now });
+  return rows[0]?.state === 'live';
 }
 
 /** Refreshes a live blob's claim; false when it is gone or being deleted. */

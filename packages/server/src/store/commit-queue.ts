@@ -8,7 +8,7 @@
 // a batch starts only after the I/O callbacks that are ready now have run (setImmediate), which
 // lets the operations of concurrent uploads that become ready together share one commit. On
 // PostgreSQL several batches may be in flight (`parallel`).
-import { sql, type Transaction } from 'kysely';
+import { CompiledQuery, type Transaction } from 'kysely';
 import type { Db } from './db.js';
 import type { Database } from './schema.js';
 
@@ -38,6 +38,11 @@ export interface CommitQueueOptions {
 const RETRYABLE = new Set(['40P01', '40001']);
 const isRetryable = (err: unknown) => RETRYABLE.has((err as { code?: string } | null)?.code ?? '');
 const ATTEMPTS = 3;
+
+// Run around every operation of a batch: compiled once.
+const SAVEPOINT = CompiledQuery.raw('savepoint op');
+const RELEASE = CompiledQuery.raw('release savepoint op');
+const ROLLBACK = CompiledQuery.raw('rollback to savepoint op');
 
 export class CommitQueue {
   private queue: Pending[] = [];
@@ -111,15 +116,15 @@ async function runBatch(trx: Trx, batch: Pending[]): Promise<Outcome[]> {
   const outcomes: Outcome[] = [];
   for (const p of batch) {
     for (let attempt = 1; ; attempt++) {
-      await sql`savepoint op`.execute(trx);
+      await trx.executeQuery(SAVEPOINT);
       try {
         const value = await p.op(trx);
-        await sql`release savepoint op`.execute(trx);
+        await trx.executeQuery(RELEASE);
         outcomes.push({ ok: true, value });
         break;
       } catch (error) {
-        await sql`rollback to savepoint op`.execute(trx);
-        await sql`release savepoint op`.execute(trx);
+        await trx.executeQuery(ROLLBACK);
+        await trx.executeQuery(RELEASE);
         // A deadlock with another transaction: rolling back to the savepoint released this
         // operation's locks; running it again usually succeeds.
         if (isRetryable(error) && attempt < ATTEMPTS) continue;

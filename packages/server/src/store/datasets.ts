@@ -1,7 +1,9 @@
 // Queries on datasets and the statistics computed from their rows.
 import { sql } from 'kysely';
 import { purgeImportSessions } from './annotation-imports.js';
+import type { Trx } from './commit-queue.js';
 import type { Db } from './db.js';
+import { prepare } from './prepared.js';
 import type { DatasetsTable } from './schema.js';
 
 export type DatasetRow = DatasetsTable;
@@ -24,6 +26,14 @@ export const findLiveDataset = (db: Db, organizationId: string, id: string) =>
     .where('id', '=', id)
     .where('deleted_at', 'is', null)
     .executeTakeFirst();
+
+const selectDeletedAt = prepare(['id'], (db, p: { id: string }) => db.selectFrom('datasets').select('deleted_at').where('id', '=', p.id));
+
+/** Whether the dataset still takes uploads: it exists and is not being deleted (checked in an upload's transaction). */
+export const datasetIsLive = async (db: Db | Trx, id: string): Promise<boolean> => {
+  const row = (await selectDeletedAt(db, { id })).rows[0];
+  return row !== undefined && row.deleted_at === null;
+};
 
 /** Any dataset row, including one being (or already) deleted. */
 export const findDatasetIncludingDeleted = (db: Db, organizationId: string, id: string) =>
