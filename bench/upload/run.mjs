@@ -48,6 +48,7 @@ const opts = {
   warmup: Number(args.warmup ?? 64),
   nginxFanout: args['nginx-fanout'] === 'true',
   workers: args['nginx-workers'] ?? 'auto',
+  processes: args.processes ?? '1',
   only: args.only ? args.only.split(',') : undefined,
   database: args.database ?? 'sqlite',
   cpuProf: args['cpu-prof'] === 'true',
@@ -71,7 +72,7 @@ try {
   // of route serializers, JIT warm-up) are not what files/s should measure.
   const warmFiles = opts.warmup > 0 ? await generateImages(path.join(tmp, 'warmup'), opts.warmup, opts.kb * 1024) : [];
   console.log(`files: ${files.length} JPEGs, ${(totalBytes / files.length / 1024).toFixed(1)} KiB mean, ${(totalBytes / 2 ** 20).toFixed(0)} MiB in all (made in ${Math.round(performance.now() - t)} ms)`);
-  console.log(`client: undici, ${opts.concurrency} PUTs in flight over keep-alive; vireo database: ${opts.database}; nginx workers: ${opts.workers}${opts.nginxFanout ? ', nginx stores under ab/cd/ directories' : ''}`);
+  console.log(`client: undici, ${opts.concurrency} PUTs in flight over keep-alive; vireo database: ${opts.database}, processes: ${opts.processes}; nginx workers: ${opts.workers}${opts.nginxFanout ? ', nginx stores under ab/cd/ directories' : ''}`);
   for (const c of contenders) console.log(`  ${c.name}: ${c.describe}`);
   if (opts.cpuProf || opts.perf) fs.mkdirSync(profDir, { recursive: true });
 
@@ -80,7 +81,7 @@ try {
     const order = contenders.map((_, i) => contenders[(i + rep) % contenders.length]);
     for (const c of order) {
       const database = c.name === 'nginx' ? undefined : opts.database === 'postgres' ? await postgresDatabase() : undefined;
-      const inst = await c.start({ tmp, workers: opts.workers, database, cpuProf: opts.cpuProf ? profDir : undefined, sqlTiming: opts.sqlTiming, perf: opts.perf, nodeFlags: opts.serverNodeFlags });
+      const inst = await c.start({ tmp, workers: opts.workers, processes: opts.processes, database, cpuProf: opts.cpuProf ? profDir : undefined, sqlTiming: opts.sqlTiming, perf: opts.perf, nodeFlags: opts.serverNodeFlags });
       try {
         if (warmFiles.length && c.warmUp) await c.warmUp(inst, warmFiles, opts);
         const client0 = process.cpuUsage();

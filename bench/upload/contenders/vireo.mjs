@@ -13,14 +13,14 @@ const repo = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../.
 const CLI = path.join(repo, 'packages/cli/dist/main.js');
 
 /** Starts `vireo serve` on a free port with a fresh data directory; resolves once it listens. */
-export async function startVireo({ tmp, database, cpuProf, sqlTiming, perf, nodeFlags: extraFlags = [], env = {} }) {
+export async function startVireo({ tmp, database, processes = '1', cpuProf, sqlTiming, perf, nodeFlags: extraFlags = [], env = {} }) {
   const dir = fs.mkdtempSync(path.join(tmp, 'vireo-'));
   const dataDir = path.join(dir, 'data');
   const log = path.join(dir, 'server.log');
   const fd = fs.openSync(log, 'w');
   const nodeFlags = [...(cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${cpuProf}`] : []), ...(sqlTiming ? ['--import', path.join(repo, 'bench/upload/sql-timing.mjs')] : []), ...(perf ? ['--perf-basic-prof'] : []), ...extraFlags];
   const dbEnv = database?.env ?? {};
-  const child = spawn(process.execPath, [...nodeFlags, CLI, 'serve', '--port', '0', '--data-dir', dataDir], {
+  const child = spawn(process.execPath, [...nodeFlags, CLI, 'serve', '--port', '0', '--data-dir', dataDir, '--processes', processes], {
     stdio: ['ignore', fd, fd],
     env: { ...process.env, VIREO_LOG_LEVEL: 'info', ...dbEnv, ...env },
   });

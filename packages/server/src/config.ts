@@ -1,5 +1,6 @@
 // Environment -> typed, validated configuration. Every problem is reported at once, each naming
 // the variable to fix, and the server does not start until they are fixed.
+import os from 'node:os';
 import path from 'node:path';
 import { parseAllowList, EMPTY_ALLOW_LIST, type AllowList } from './domain/url-allow.js';
 
@@ -28,6 +29,8 @@ export interface Config {
   jobs: { concurrency: number; pollMs: number; leaseMs: number };
   /** Seconds to wait for in-flight requests and jobs on shutdown. */
   shutdownGraceSeconds: number;
+  /** Server processes `vireo serve` runs on this machine, sharing the port, the data and the database. */
+  processes: number;
   assets: AssetLimits;
   /** Server-side fetches of user-supplied URLs (docs/configuration.md, "URL ingest"). */
   urlIngest: UrlIngestConfig;
@@ -105,6 +108,12 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   };
 
   const port = int('PORT', 8080, 0, 65535);
+  const processesRaw = read('VIREO_PROCESSES');
+  let processes = processesRaw === 'auto' ? os.availableParallelism() : Number(processesRaw ?? 1);
+  if (processesRaw !== undefined && processesRaw !== 'auto' && !(/^\d+$/.test(processesRaw) && processes >= 1 && processes <= 256)) {
+    problems.push(`VIREO_PROCESSES: must be "auto" (one per CPU) or an integer from 1 to 256 (got "${processesRaw}")`);
+    processes = 1;
+  }
   const dataDir = path.resolve(cwd, read('VIREO_DATA_DIR') ?? '.vireo');
 
   const database = parseDatabase(read('DATABASE_URL'), dataDir, cwd, problems);
@@ -173,6 +182,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       leaseMs: int('VIREO_JOB_LEASE_MS', 60_000, 1000, 3_600_000),
     },
     shutdownGraceSeconds: int('VIREO_SHUTDOWN_GRACE_SECONDS', 30, 0, 3600),
+    processes,
     assets: {
       maxFilesPerSession: int('VIREO_MAX_FILES_PER_SESSION', 10_000, 1, 1_000_000),
       maxUploadBytes: int('VIREO_MAX_UPLOAD_BYTES', 200 * 1024 * 1024, 1, 2 ** 50),

@@ -36,7 +36,7 @@ export interface RunningServer {
 
 export async function startServer(config: Config, options: { log?: Logger } = {}): Promise<RunningServer> {
   fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-  const log = options.log ?? pino({ level: config.logLevel, base: { service: 'vireo' } });
+  const log = options.log ?? createLog(config);
   const signingSecret = config.signingSecret ?? loadOrCreateSigningSecret(config.dataDir);
 
   const store = await openStore(config.database);
@@ -111,6 +111,29 @@ export async function startServer(config: Config, options: { log?: Logger } = {}
     await worker?.stop(0).catch(() => undefined);
     await store.close().catch(() => undefined);
     throw err;
+  }
+}
+
+/** The server's log: JSON lines (pino) on standard output. */
+export const createLog = (config: Config, base: Record<string, unknown> = {}): Logger =>
+  pino({ level: config.logLevel, base: { service: 'vireo', ...base } });
+
+/**
+ * Brings the data directory and the database up to date without serving: migrations, first-start
+ * credentials, the blob store's directories. `vireo serve --processes N` runs this once before
+ * starting its N server processes, so that they never race to do it (SQLite migrations cannot).
+ */
+export async function prepareServer(config: Config): Promise<BootstrapResult> {
+  fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  if (config.signingSecret === undefined) loadOrCreateSigningSecret(config.dataDir);
+  const store = await openStore(config.database);
+  try {
+    const ctx: DomainContext = { db: store.db, dialect: store.dialect, jobs: new JobQueue(store.db, store.dialect), now: Date.now };
+    const boot = await bootstrap(ctx, config.dataDir, config.init);
+    new FsBlobStore(config.dataDir); // makes the fan-out directories (and moves an old layout) once
+    return boot;
+  } finally {
+    await store.close();
   }
 }
 
