@@ -49,6 +49,22 @@ describeEachDialect('group commit', (dialect) => {
     expect((await rows('g')).map((r) => r.id)).toEqual(ids.filter((id) => id !== 'g17'));
   });
 
+  it('runs each operation of a batch once when none fails', async () => {
+    const queue = new CommitQueue(store.db);
+    const runs = new Map<string, number>();
+    const ids = Array.from({ length: 20 }, (_, i) => `o${String(i).padStart(2, '0')}`);
+    const results = ids.map((id) =>
+      queue.run(async (trx) => {
+        runs.set(id, (runs.get(id) ?? 0) + 1);
+        return insert(id)(trx);
+      }),
+    );
+    expect(await Promise.all(results)).toEqual(ids);
+    expect(queue.stats).toEqual({ batches: 1, operations: 20 });
+    expect([...runs.values()]).toEqual(ids.map(() => 1));
+    expect((await rows('o')).map((r) => r.id)).toEqual(ids);
+  });
+
   it('commits operations submitted while a batch runs in a later batch', async () => {
     const queue = new CommitQueue(store.db);
     const first = queue.run(insert('l1'));

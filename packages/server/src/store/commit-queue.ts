@@ -1,8 +1,10 @@
 // Group commit: many small writes (one per uploaded file) share one transaction, so the cost of a
 // commit is paid once per batch instead of once per file. An operation submitted while a batch is
 // committing waits for the next batch; each caller learns its own operation's result after the
-// batch that holds it has committed. Operations are isolated by savepoints: one that throws is
-// rolled back alone and rejects alone.
+// batch that holds it has committed. One operation that throws is rolled back alone and rejects
+// alone: the batch first runs its operations back to back; if one throws, that attempt is rolled
+// back and the batch runs again with a savepoint around each operation. Operations must therefore
+// be safe to run again (as they must anyway: PostgreSQL may abort a batch in a deadlock).
 //
 // better-sqlite3 runs a whole batch synchronously, so nothing can join a batch while it commits:
 // a batch starts only after the I/O callbacks that are ready now have run (setImmediate), which
@@ -87,12 +89,18 @@ export class CommitQueue {
 
   private async commit(batch: Pending[]): Promise<void> {
     let outcomes: Outcome[];
-    for (let attempt = 1; ; attempt++) {
+    let isolate = false;
+    let attempt = 1;
+    for (;;) {
       try {
-        outcomes = await this.db.transaction().execute((trx) => runBatch(trx, batch));
+        outcomes = await this.db.transaction().execute((trx) => (isolate ? runIsolated(trx, batch) : runTogether(trx, batch)));
         break;
       } catch (err) {
-        if (isRetryable(err) && attempt < ATTEMPTS) continue;
+        if (err instanceof OperationFailed) {
+          isolate = true; // not a failed attempt: the batch runs again, each operation on its own
+          continue;
+        }
+        if (isRetryable(err) && attempt++ < ATTEMPTS) continue;
         // The commit itself failed: nothing of the batch happened.
         for (const p of batch) p.reject(err);
         return;
@@ -108,11 +116,27 @@ export class CommitQueue {
   }
 }
 
-async function runBatch(trx: Trx, batch: Pending[]): Promise<Outcome[]> {
+/** Thrown out of a batch run back to back when one of its operations fails, to roll it all back. */
+class OperationFailed extends Error {}
+
+async function runTogether(trx: Trx, batch: Pending[]): Promise<Outcome[]> {
   if (batch.length === 1) {
-    // Alone in its batch: no savepoint needed; an error rolls back the transaction and rejects it.
+    // Alone in its batch: an error rolls back the transaction and rejects (or retries) it.
     return [{ ok: true, value: await batch[0]!.op(trx) }];
   }
+  const outcomes: Outcome[] = [];
+  for (const p of batch) {
+    try {
+      outcomes.push({ ok: true, value: await p.op(trx) });
+    } catch {
+      throw new OperationFailed();
+    }
+  }
+  return outcomes;
+}
+
+/** Each operation inside its own savepoint: one that throws is undone alone. */
+async function runIsolated(trx: Trx, batch: Pending[]): Promise<Outcome[]> {
   const outcomes: Outcome[] = [];
   for (const p of batch) {
     for (let attempt = 1; ; attempt++) {
