@@ -2,15 +2,13 @@
 // share the port, the data directory and the database; an upload through both stores every file
 // once with its bytes; a server process that dies is replaced while the other keeps answering;
 // SIGTERM stops them all.
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import readline from 'node:readline';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Client } from '@vireo/sdk/node';
 import { createTestDatabase, describeEachDialect, type TestDatabase } from '../../server/test/support/dialects.js';
 import { writeImage } from '../../server/test/support/media-fixtures.js';
-import { BIN, cleanEnv, removeTempDirs, run, tempDir } from './support/cli.js';
+import { cleanEnv, removeTempDirs, run, startServer, tempDir, type CliServer } from './support/cli.js';
 
 afterAll(removeTempDirs);
 
@@ -41,37 +39,21 @@ async function writeImages(dir: string, prefix: string, n: number): Promise<stri
 
 describeEachDialect('vireo serve --processes 2', (dialect) => {
   let database: TestDatabase;
-  let child: ChildProcess;
-  let banner = '';
+  let server: CliServer;
 
   beforeAll(async () => {
-    const dataDir = tempDir();
-    database = await createTestDatabase(dialect, dataDir);
-    child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--data-dir', dataDir, '--processes', '2'], {
-      env: cleanEnv({ ...database.env, VIREO_JOB_POLL_MS: '50' }),
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    const lines: string[] = [];
-    await new Promise<void>((resolve, reject) => {
-      readline.createInterface({ input: child.stdout! }).on('line', (l) => {
-        lines.push(l);
-        if (l.includes('Health:')) resolve();
-      });
-      child.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${lines.join('\n')}`)));
-    });
-    banner = lines.join('\n');
+    database = await createTestDatabase(dialect, tempDir());
+    server = await startServer({ args: ['--processes', '2'], env: database.env });
   }, 120_000);
   afterAll(async () => {
-    if (child.exitCode === null) child.kill('SIGKILL');
+    await server?.stop();
     await database.drop();
   });
 
   it('serves one upload through both processes, replaces a process that dies, and stops on SIGTERM', { timeout: 180_000 }, async () => {
-    expect(banner).toContain('2 processes');
-    const url = /running at (http:\/\/\S+)/.exec(banner)![1]!;
-    const organizationId = /Organization id:\s+(\S+)/.exec(banner)![1]!;
-    const secretKey = /Secret key:\s+(dtvi_\S+)/.exec(banner)![1]!;
-    const servers = childrenOf(child.pid!);
+    expect(server.banner).toContain('2 processes');
+    const { url, organizationId, secretKey } = server;
+    const servers = childrenOf(server.pid);
     expect(servers).toHaveLength(2);
 
     const client = new Client({ secretKey, organizationId, endpoint: url, pollIntervalMs: 50 });
@@ -84,7 +66,7 @@ describeEachDialect('vireo serve --processes 2', (dialect) => {
     // One process dies: the other keeps answering, and the primary starts a replacement.
     process.kill(servers[0]!, 'SIGKILL');
     const replaced = await until('a replacement server process', () => {
-      const now = childrenOf(child.pid!);
+      const now = childrenOf(server.pid);
       return now.length === 2 && !now.includes(servers[0]!) ? now : undefined;
     });
     expect(replaced).toContain(servers[1]);
@@ -102,9 +84,7 @@ describeEachDialect('vireo serve --processes 2', (dialect) => {
       }
     }
 
-    const exit = new Promise<number | null>((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    expect(await exit).toBe(0);
+    expect(await server.stop()).toBe(0);
     for (const pid of replaced) expect(fs.existsSync(`/proc/${pid}`) && !fs.readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z '), `server process ${pid} still running`).toBe(false);
   });
 });

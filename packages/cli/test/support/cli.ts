@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll } from 'vitest';
 
 export const BIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
 
@@ -74,33 +75,39 @@ export interface CliServer {
   organizationId: string;
   secretKey: string;
   dataDir: string;
+  /** The lines `vireo serve` printed up to its Health line. */
+  banner: string;
+  /** The `vireo serve` process. */
+  pid: number;
   /** Environment for client commands: its own XDG config dir, no credentials. */
   env: Record<string, string>;
   /** Environment with this server's credentials in DATATURE_VI_*. */
   authEnv: Record<string, string>;
   /** Counts of answered requests by method (from /metrics), e.g. how many byte PUTs arrived. */
   requestCount(method: string): Promise<number>;
-  stop(): Promise<void>;
+  /** SIGTERM, then the exit code. */
+  stop(): Promise<number | null>;
 }
 
-export async function startServer(): Promise<CliServer> {
+/** `vireo serve` on a fresh data directory and a random port; `args` and `env` are added to its own. */
+export async function startServer(options: { args?: string[]; env?: Record<string, string> } = {}): Promise<CliServer> {
   const dataDir = tempDir();
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--data-dir', dataDir, '--log-level', 'silent'], {
-    env: cleanEnv({ VIREO_JOB_POLL_MS: '50' }),
+  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--data-dir', dataDir, '--log-level', 'silent', ...(options.args ?? [])], {
+    env: cleanEnv({ VIREO_JOB_POLL_MS: '50', ...options.env }),
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const banner: string[] = [];
+  const lines: string[] = [];
   await new Promise<void>((resolve, reject) => {
     readline.createInterface({ input: child.stdout! }).on('line', (l) => {
-      banner.push(l);
+      lines.push(l);
       if (l.includes('Health:')) resolve();
     });
-    child.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${banner.join('\n')}`)));
+    child.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${lines.join('\n')}`)));
   });
-  const text = banner.join('\n');
-  const url = /running at (http:\/\/\S+)/.exec(text)![1]!;
-  const organizationId = /Organization id:\s+(\S+)/.exec(text)![1]!;
-  const secretKey = /Secret key:\s+(dtvi_\S+)/.exec(text)![1]!;
+  const banner = lines.join('\n');
+  const url = /running at (http:\/\/\S+)/.exec(banner)![1]!;
+  const organizationId = /Organization id:\s+(\S+)/.exec(banner)![1]!;
+  const secretKey = /Secret key:\s+(dtvi_\S+)/.exec(banner)![1]!;
   // Own config and cache directories: the tests never touch the login or checksum cache of the person running them.
   const env = cleanEnv({ XDG_CONFIG_HOME: tempDir('vireo-config-'), XDG_CACHE_HOME: tempDir('vireo-cache-') });
   return {
@@ -108,6 +115,8 @@ export async function startServer(): Promise<CliServer> {
     organizationId,
     secretKey,
     dataDir,
+    banner,
+    pid: child.pid!,
     env,
     authEnv: { ...env, DATATURE_VI_API_ENDPOINT: url, DATATURE_VI_ORGANIZATION_ID: organizationId, DATATURE_VI_SECRET_KEY: secretKey },
     async requestCount(method) {
@@ -119,9 +128,23 @@ export async function startServer(): Promise<CliServer> {
       return n;
     },
     stop: async () => {
-      const exit = new Promise((resolve) => child.once('exit', resolve));
+      if (child.exitCode !== null) return child.exitCode;
+      const exit = new Promise<number | null>((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
-      await exit;
+      return exit;
     },
   };
+}
+
+/** One server for the whole test file: started before its tests, stopped (and temp dirs removed) after. */
+export function useServer(): () => CliServer {
+  let server: CliServer | undefined;
+  beforeAll(async () => {
+    server = await startServer();
+  }, 300_000);
+  afterAll(async () => {
+    await server?.stop();
+    removeTempDirs();
+  });
+  return () => server!;
 }
